@@ -1,0 +1,62 @@
+#pragma once
+// The genreg command-line program. Every subcommand lives in its own file and registers itself
+// with add_*_command; run_cli parses, applies the global options and runs the chosen command.
+// Exit status: 0 on success, 2 on bad input or usage (a one-line "genreg: error: ..." on stderr),
+// 1 on an internal failure.
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace genreg::cli {
+
+struct GlobalOptions {
+  std::string device = "cpu";
+  int threads = 0;  // 0: every core
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+// What a command sees: the resolved device and where to write. With --json the machine-readable
+// summary goes to stdout and human-readable lines to stderr; without it, lines go to stdout.
+class Context {
+ public:
+  explicit Context(const GlobalOptions& options) : options_(options) {}
+  const GlobalOptions& options() const { return options_; }
+  torch::Device device() const { return device_; }
+  void set_device(torch::Device device) { device_ = device; }
+  std::ostream& text() const { return options_.json ? std::cerr : std::cout; }
+  // Prints `summary` on stdout when --json was given.
+  void emit(const nlohmann::json& summary) const;
+
+ private:
+  const GlobalOptions& options_;
+  torch::Device device_{torch::kCPU};
+};
+
+using Command = std::function<void(Context&)>;
+
+// Registry of the commands a parse may select, keyed by their CLI11 (sub)command.
+class Commands {
+ public:
+  void add(CLI::App* app, Command command) { commands_[app] = std::move(command); }
+  const Command* find(CLI::App* app) const {
+    auto it = commands_.find(app);
+    return it == commands_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<CLI::App*, Command> commands_;
+};
+
+void add_data_command(CLI::App& app, Commands& commands);
+void add_metrics_command(CLI::App& app, Commands& commands);
+void add_demo_command(CLI::App& app, Commands& commands);
+
+int run_cli(int argc, char** argv);
+
+}  // namespace genreg::cli
