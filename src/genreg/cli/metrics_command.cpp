@@ -1,4 +1,5 @@
 // genreg metrics: compare estimates with ground truth (PROTOCOL.md metrics).
+#include <cmath>
 #include <iomanip>
 
 #include "genreg/cli/cli.h"
@@ -28,7 +29,7 @@ void add_metrics_command(CLI::App& app, Commands& commands) {
     for (const auto& m : values) {
       os << std::left << std::setw(11) << m.name << std::right << std::setprecision(4) << std::setw(10)
          << m.summary.mean;
-      if (m.summary.count > 1)
+      if (m.summary.count > 1 && std::isfinite(m.summary.std))
         os << " +- " << std::setprecision(4) << m.summary.std << "  (" << m.summary.count << " images)";
       os << "\n";
       if (*per_image && m.summary.count > 1) {

@@ -1,0 +1,51 @@
+#include "genreg/operators/noise.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <sstream>
+
+#include "genreg/core/error.h"
+#include "genreg/operators/operator_spec.h"
+
+namespace genreg {
+
+NoiseModel NoiseModel::parse(const std::string& text) {
+  NoiseModel model;
+  const auto colon = text.find(':');
+  const std::string kind = colon == std::string::npos ? "gaussian" : text.substr(0, colon);
+  const std::string value = colon == std::string::npos ? text : text.substr(colon + 1);
+  if (kind == "gaussian") {
+    model.sigma = parse_number(value, "noise '" + text + "'");
+    require(model.sigma >= 0.0, "noise sigma must be non-negative, got ", model.sigma);
+  } else if (kind == "poisson") {
+    model.kind = Kind::poisson;
+    model.peak = parse_number(value, "noise '" + text + "'");
+    require(model.peak > 0.0, "Poisson peak must be positive, got ", model.peak);
+  } else {
+    fail("unknown noise '", text, "' (use SIGMA, gaussian:SIGMA or poisson:PEAK)");
+  }
+  return model;
+}
+
+std::string NoiseModel::str() const {
+  std::ostringstream s;
+  if (kind == Kind::gaussian)
+    s << "gaussian:" << sigma;
+  else
+    s << "poisson:" << peak;
+  return s.str();
+}
+
+torch::Tensor add_noise(const torch::Tensor& clean, const NoiseModel& noise, uint64_t seed) {
+  auto generator = at::detail::createCPUGenerator(seed);
+  auto cpu = clean.detach().to(torch::kCPU, torch::kFloat64);
+  torch::Tensor noisy;
+  if (noise.kind == NoiseModel::Kind::gaussian) {
+    noisy = cpu + noise.sigma * at::normal(0.0, 1.0, cpu.sizes(), generator, torch::kFloat64);
+  } else {
+    noisy = at::poisson(cpu.clamp_min(0.0) * noise.peak, generator) / noise.peak;
+  }
+  return noisy.to(clean.device(), clean.scalar_type());
+}
+
+}  // namespace genreg
