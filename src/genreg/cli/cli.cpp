@@ -20,6 +20,11 @@ CLI::App* selected_leaf(CLI::App* app) {
 
 }  // namespace
 
+int default_blas_threads(CLI::App* command) {
+  // Iterative solvers apply small matrices thousands of times: one BLAS thread (runtime.h).
+  return command->get_name() == "reconstruct" ? 1 : 0;
+}
+
 void Context::emit(const nlohmann::json& summary) const {
   if (options_.json) std::cout << summary.dump(2) << std::endl;
 }
@@ -31,12 +36,17 @@ int run_cli(int argc, char** argv) {
   GlobalOptions options;
   app.add_option("--device", options.device, "Compute device: cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--threads", options.threads, "CPU threads (0: every core)")->capture_default_str();
+  app.add_option("--blas-threads", options.blas_threads,
+                 "BLAS threads (0: 1 for iterative reconstruction, every core otherwise)")
+      ->capture_default_str();
   app.add_option("--seed", options.seed, "Random seed")->capture_default_str();
   app.add_flag("--json", options.json, "Print a machine-readable JSON summary on stdout");
 
   Commands commands;
   add_data_command(app, commands);
   add_metrics_command(app, commands);
+  add_simulate_command(app, commands);
+  add_reconstruct_command(app, commands);
   add_demo_command(app, commands);
   // Global options may also follow the subcommand (genreg data show ... --json).
   std::function<void(CLI::App*)> allow_global = [&](CLI::App* a) {
@@ -50,7 +60,7 @@ int run_cli(int argc, char** argv) {
   // Name an unknown command as such (CLI11 would only say that a subcommand is required).
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word == "--device" || word == "--threads" || word == "--seed") {
+    if (word == "--device" || word == "--threads" || word == "--blas-threads" || word == "--seed") {
       ++i;
       continue;
     }
@@ -80,9 +90,11 @@ int run_cli(int argc, char** argv) {
   try {
     Context context(options);
     configure_threads(options.threads);
+    CLI::App* leaf = selected_leaf(&app);
+    const int blas = options.blas_threads > 0 ? options.blas_threads : default_blas_threads(leaf);
+    if (blas > 0) set_blas_threads(blas);
     context.set_device(parse_device(options.device));
     torch::manual_seed(options.seed);
-    CLI::App* leaf = selected_leaf(&app);
     const Command* command = commands.find(leaf);
     if (command == nullptr) {
       std::cerr << "genreg: error: '" << leaf->get_name() << "' needs a subcommand (see genreg "

@@ -16,7 +16,8 @@ namespace genreg::cli {
 
 struct GlobalOptions {
   std::string device = "cpu";
-  int threads = 0;  // 0: every core
+  int threads = 0;       // 0: every core
+  int blas_threads = 0;  // 0: the command's choice
   uint64_t seed = 0;
   bool json = false;
 };
@@ -40,6 +41,9 @@ class Context {
 
 using Command = std::function<void(Context&)>;
 
+// BLAS threads a command wants when --blas-threads is not given (0: the library's default).
+int default_blas_threads(CLI::App* command);
+
 // Registry of the commands a parse may select, keyed by their CLI11 (sub)command.
 class Commands {
  public:
@@ -56,6 +60,8 @@ class Commands {
 void add_data_command(CLI::App& app, Commands& commands);
 void add_metrics_command(CLI::App& app, Commands& commands);
 void add_demo_command(CLI::App& app, Commands& commands);
+void add_simulate_command(CLI::App& app, Commands& commands);
+void add_reconstruct_command(CLI::App& app, Commands& commands);
 
 int run_cli(int argc, char** argv);
 

@@ -1,5 +1,8 @@
 #include "genreg/core/runtime.h"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <thread>
 
 #include "genreg/core/error.h"
@@ -7,12 +10,25 @@
 namespace genreg {
 
 int configure_threads(int threads) {
+  // Without an explicit count, honour OMP_NUM_THREADS (as OpenMP programs do), so that several
+  // processes sharing the cores (ctest -j, a job scheduler) need not oversubscribe them.
+  if (threads <= 0) {
+    if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env) threads = std::atoi(env);
+  }
   if (threads <= 0) {
     threads = static_cast<int>(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;
   }
   torch::set_num_threads(threads);
   return torch::get_num_threads();
+}
+
+bool set_blas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set == nullptr || threads <= 0) return false;
+  set(threads);
+  return true;
 }
 
 torch::Device parse_device(const std::string& name) {

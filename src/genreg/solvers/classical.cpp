@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "genreg/core/error.h"
+#include "genreg/functionals/functional.h"
 #include "genreg/functionals/norms.h"
 #include "genreg/operators/finite_difference.h"
 
@@ -19,7 +20,8 @@ void check_lambda(const torch::Tensor& lambda, int64_t batch) {
 }  // namespace
 
 torch::Tensor solve_tikhonov(const DataFidelity& data, const torch::Tensor& lambda,
-                             const ConjugateGradientOptions& options, SolverSummary* summary) {
+                             const ConjugateGradientOptions& options, SolverSummary* summary,
+                             const IterationCallback& callback) {
   const auto& op = data.op();
   const int64_t batch = data.y().size(0);
   check_lambda(lambda, batch);
@@ -28,7 +30,13 @@ torch::Tensor solve_tikhonov(const DataFidelity& data, const torch::Tensor& lamb
   auto rhs = op->adjoint(y) * inv_s2;
   auto lam = per_sample(lambda, rhs);
   auto normal = [&](const torch::Tensor& x) { return op->adjoint(op->apply(x)) * inv_s2 + 2.0 * lam * x; };
-  return conjugate_gradient(normal, rhs, torch::zeros_like(rhs), options, summary);
+  IterationCallback report;
+  if (callback) {
+    report = [&](int64_t k, const torch::Tensor& x, const torch::Tensor&) {
+      return callback(k, x, data.value(x) + lambda.to(x.device(), x.scalar_type()) * sum_per_sample(x * x));
+    };
+  }
+  return conjugate_gradient(normal, rhs, torch::zeros_like(rhs), options, summary, report);
 }
 
 torch::Tensor tv_objective(const DataFidelity& data, const torch::Tensor& lambda, const torch::Tensor& x) {

@@ -13,7 +13,8 @@
 namespace genreg {
 
 torch::Tensor solve_tikhonov(const DataFidelity& data, const torch::Tensor& lambda,
-                             const ConjugateGradientOptions& options = {}, SolverSummary* summary = nullptr);
+                             const ConjugateGradientOptions& options = {}, SolverSummary* summary = nullptr,
+                             const IterationCallback& callback = {});
 
 struct PdhgOptions {
   TORCH_ARG(int64_t, max_iterations) = 1000;

@@ -8,7 +8,7 @@ namespace genreg {
 
 torch::Tensor conjugate_gradient(const BatchLinearMap& apply, const torch::Tensor& rhs,
                                  const torch::Tensor& x0, const ConjugateGradientOptions& options,
-                                 SolverSummary* summary) {
+                                 SolverSummary* summary, const IterationCallback& callback) {
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   const int64_t batch = rhs.size(0);
@@ -34,6 +34,7 @@ torch::Tensor conjugate_gradient(const BatchLinearMap& apply, const torch::Tenso
     rs = rs_next;
     done = done | (rs <= target) | (curvature <= 0);
     local.history.push_back(rs.sqrt().mean().item<double>());
+    if (callback && !callback(k, x, rs.sqrt())) break;
   }
   if (summary) {
     local.objective = rs.sqrt().to(torch::kCPU, torch::kFloat64);  // residual norm

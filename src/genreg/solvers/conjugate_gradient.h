@@ -1,6 +1,7 @@
 #pragma once
 // Conjugate gradients for a batch of symmetric positive definite systems H_b x_b = r_b that share
-// one matrix-free product (B, ...) -> (B, ...), each sample with its own step lengths and stopping.
+// one matrix-free product (B, ...) -> (B, ...), each sample with its own step lengths and stopping. The
+// callback's objective is the residual norm.
 #include "genreg/solvers/solver_summary.h"
 
 namespace genreg {
@@ -15,6 +16,6 @@ using BatchLinearMap = std::function<torch::Tensor(const torch::Tensor&)>;
 
 torch::Tensor conjugate_gradient(const BatchLinearMap& apply, const torch::Tensor& rhs,
                                  const torch::Tensor& x0, const ConjugateGradientOptions& options = {},
-                                 SolverSummary* summary = nullptr);
+                                 SolverSummary* summary = nullptr, const IterationCallback& callback = {});
 
 }  // namespace genreg
