@@ -30,6 +30,9 @@ std::vector<Case> cases() {
           {"mri:2,seed=1,center=0.2", 16, 20}};
 }
 
+// Test names and failure messages show the spec, not the bytes of the struct.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.spec << " on " << c.height << "x" << c.width; }
+
 class OperatorContract : public ::testing::TestWithParam<Case> {};
 
 }  // namespace
@@ -114,4 +117,21 @@ TEST(Operators, WrongShapesAndSpecsAreClearErrors) {
                           "cs:10,seed=-1", "tomo:range=90:10"}) {
     EXPECT_THROW(make_operator(bad, 8, 8), genreg::Error) << bad;
   }
+}
+
+TEST(Operators, CompositionAndScalingKeepExactAdjoints) {
+  // A = 0.5 * (cs:40 after blur): <A x, y> = <x, A^T y>, and the norm scales with the factor.
+  const auto blur = make_operator("blur:gauss5", 8, 8);
+  const auto cs = make_operator("cs:40", 8, 8);
+  const auto composed = scale(compose(cs, blur), 0.5);
+  EXPECT_EQ(composed->range_shape(), std::vector<int64_t>{40});
+  auto x = torch::randn({2, 1, 8, 8}, torch::kFloat64);
+  auto y = torch::randn({2, 40}, torch::kFloat64);
+  const double lhs = (composed->apply(x) * y).sum().item<double>();
+  const double rhs = (x * composed->adjoint(y)).sum().item<double>();
+  EXPECT_NEAR(lhs, rhs, 1e-12 * std::abs(lhs) + 1e-12);
+  EXPECT_TRUE(torch::allclose(composed->apply(x), 0.5 * cs->apply(blur->apply(x)), 1e-12, 1e-12));
+  EXPECT_LE(composed->norm(), 0.5 + 1e-9);
+  EXPECT_NEAR(scale(cs, 3.0)->norm(), 3.0, 1e-6);
+  EXPECT_THROW(compose(cs, make_operator("cs:40", 8, 8)), genreg::Error);  // (B,40) is not an image
 }

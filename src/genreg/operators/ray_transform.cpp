@@ -10,14 +10,12 @@
 #include <tuple>
 
 #include "genreg/core/error.h"
+#include "genreg/operators/sparse_matrix.h"
 
 namespace genreg {
 
 struct RayTransform::Matrices {
-  DeviceCache forward;   // sparse COO (rays x pixels), float64 master
-  DeviceCache backward;  // its transpose
-  double raw_norm = 0.0;
-  int64_t nnz = 0;
+  std::shared_ptr<const SparseMatrix> matrix;  // rays x pixels, intersection lengths
 };
 
 namespace {
@@ -89,27 +87,15 @@ std::shared_ptr<const RayTransform::Matrices> build_matrices(const ParallelBeamG
       trace_ray(angles[r / g.detectors], positions[r % g.detectors], g.height, g.width, per_ray[r]);
     }
   });
-  int64_t nnz = 0;
-  for (const auto& e : per_ray) nnz += static_cast<int64_t>(e.pixel.size());
-  auto index = torch::empty({2, nnz}, torch::kLong);
-  auto values = torch::empty({nnz}, torch::kFloat64);
-  auto ia = index.accessor<int64_t, 2>();
-  auto va = values.accessor<double, 1>();
-  int64_t k = 0;
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
   for (int64_t r = 0; r < rays; ++r) {
-    for (size_t i = 0; i < per_ray[r].pixel.size(); ++i, ++k) {
-      ia[0][k] = r;
-      ia[1][k] = per_ray[r].pixel[i];
-      va[k] = per_ray[r].length[i];
-    }
+    rows.insert(rows.end(), per_ray[r].pixel.size(), r);
+    cols.insert(cols.end(), per_ray[r].pixel.begin(), per_ray[r].pixel.end());
+    values.insert(values.end(), per_ray[r].length.begin(), per_ray[r].length.end());
   }
-  const int64_t pixels = g.height * g.width;
-  auto forward = torch::sparse_coo_tensor(index, values, {rays, pixels}).coalesce();
-  auto backward = forward.t().coalesce();
   auto m = std::make_shared<RayTransform::Matrices>();
-  m->forward = DeviceCache(forward);
-  m->backward = DeviceCache(backward);
-  m->nnz = nnz;
+  m->matrix = SparseMatrix::from_triplets(rays, g.height * g.width, rows, cols, values);
   return m;
 }
 
@@ -146,7 +132,9 @@ RayTransform::RayTransform(const ParallelBeamGeometry& geometry, bool normalise)
   }
 }
 
-int64_t RayTransform::nonzeros() const { return matrices_->nnz; }
+int64_t RayTransform::nonzeros() const { return matrices_->matrix->nonzeros(); }
+
+const SparseMatrix& RayTransform::matrix() const { return *matrices_->matrix; }
 
 std::string RayTransform::spec() const {
   const auto defaults =
@@ -166,17 +154,14 @@ std::string RayTransform::spec() const {
 
 torch::Tensor RayTransform::apply(const torch::Tensor& x) const {
   check_argument(x, false, "apply");
-  auto a = matrices_->forward.get(x);
-  // (rays x pixels) @ (pixels x B) -> (rays x B); autograd flows to x.
-  auto y = torch::mm(a, x.flatten(1).t()).t();
+  auto y = matrices_->matrix->multiply(x.flatten(1));
   if (scale_ != 1.0) y = y * scale_;
   return y.reshape(batched_shape(x.size(0), range_shape()));
 }
 
 torch::Tensor RayTransform::adjoint(const torch::Tensor& y) const {
   check_argument(y, true, "adjoint");
-  auto at = matrices_->backward.get(y);
-  auto x = torch::mm(at, y.flatten(1).t()).t();
+  auto x = matrices_->matrix->transposed().multiply(y.flatten(1));
   if (scale_ != 1.0) x = x * scale_;
   return x.reshape(batched_shape(y.size(0), domain_shape()));
 }

@@ -3,14 +3,15 @@
 // (theta, s), for x piecewise constant on unit pixels. Each entry of the system matrix is the
 // exact length of the ray's intersection with a pixel (Siddon 1985), so A is exact for the
 // pixel model and A^T is its exact adjoint. The matrix is built once per geometry (and cached
-// across operators), stored sparse with its transpose, and applied with torch's sparse products,
-// which run on any device and carry autograd.
+// across operators), stored sparse with its transpose (SparseMatrix: a row-parallel CPU kernel, torch
+// sparse products on other devices, autograd on both).
 //
 // Range: (1, angles, detectors), a sinogram with one row per angle.
 #include <memory>
 
 #include "genreg/operators/linear_operator.h"
 #include "genreg/operators/parallel_beam_geometry.h"
+#include "genreg/operators/sparse_matrix.h"
 
 namespace genreg {
 
@@ -27,6 +28,8 @@ class RayTransform : public LinearOperator {
   // The factor applied to the intersection lengths (1 / ||raw A||, or 1).
   double scale() const { return scale_; }
   int64_t nonzeros() const;
+  // The unscaled system matrix (rays x pixels).
+  const SparseMatrix& matrix() const;
 
   struct Matrices;  // A and A^T, shared between operators of the same geometry
 
