@@ -61,8 +61,8 @@ torch::Tensor solve_tv(const DataFidelity& data, const torch::Tensor& lambda, co
   // ||K||^2 <= ||A||^2 + ||grad||^2 <= ||A||^2 + 8; steps tau = s = 0.99 / ||K|| (tau s ||K||^2 < 1).
   const double k_norm = std::sqrt(op->norm() * op->norm() + 8.0);
   const double tau = 0.99 / k_norm, step = 0.99 / k_norm;
-  auto x = op->adjoint(y).clamp(options.lo(), options.hi());
-  if (!options.box()) x = op->adjoint(y);
+  auto x = op->adjoint(y);  // start from the back-projection
+  if (options.box()) x = x.clamp(options.lo(), options.hi());
   auto x_bar = x.clone();
   auto v = torch::zeros_like(y);
   auto w = torch::zeros(batched_shape(batch, grad.range_shape()), x.options());
