@@ -65,7 +65,10 @@ std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& valid
 
 void run_reconstruct(const ReconstructArgs& a, Context& ctx) {
   namespace fs = std::filesystem;
-  const auto m = load_measurements(a.measurements);
+  // Solve on the requested device: the operators bring their matrices and masks along on first use.
+  auto m = load_measurements(a.measurements);
+  m.y = m.y.to(ctx.device());
+  if (m.has_truth()) m.x_true = m.x_true.to(ctx.device());
   const auto method = make_method(a);
   const auto op = m.make_op();
   const int64_t n = m.size(), count = op->range_size();
@@ -85,7 +88,9 @@ void run_reconstruct(const ReconstructArgs& a, Context& ctx) {
   os << "reconstructing " << n << " images (" << m.dataset << " " << m.split << ", " << m.operator_spec
      << ", sigma " << m.sigma << ") with " << method->name() << "\n";
 
-  auto [validation, report] = split_positions(a.validate, n);
+  auto [validation_cpu, report_cpu] = split_positions(a.validate, n);
+  const auto validation = validation_cpu.to(ctx.device());
+  const auto report = report_cpu.to(ctx.device());
   torch::Tensor lambda_per_image = torch::empty({n}, torch::kFloat64);
   torch::Tensor x;
   nlohmann::json summary = {{"measurements", a.measurements},
@@ -157,7 +162,7 @@ void run_reconstruct(const ReconstructArgs& a, Context& ctx) {
     auto grid_t = torch::tensor(grid, torch::kFloat64);
     lambda_per_image = grid_t.index_select(0, choice);
     auto rows = torch::arange(n, torch::kLong);
-    x = sweep.x.index({choice, rows});
+    x = sweep.x.index({choice.to(sweep.x.device()), rows.to(sweep.x.device())});
     solve_summary = sweep.summary;
     summary["lambda_per_image"] =
         std::vector<double>(lambda_per_image.data_ptr<double>(), lambda_per_image.data_ptr<double>() + n);

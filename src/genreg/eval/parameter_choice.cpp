@@ -79,7 +79,7 @@ SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
   for (int64_t s0 = 0; s0 < total; s0 += max_batch) {
     const int64_t len = std::min(max_batch, total - s0);
     auto images = image_all.narrow(0, s0, len);
-    DataFidelity data(op, m.y.index_select(0, images), m.sigma);
+    DataFidelity data(op, m.y.index_select(0, images.to(m.y.device())), m.sigma);
     auto x = method.solve(data, lambda_all.narrow(0, s0, len), &result.summary);
     xs.push_back(x);
     discrepancies.push_back(data.discrepancy(x).to(torch::kFloat64));

@@ -17,9 +17,9 @@ OperatorPtr Measurements::make_op() const { return make_operator(operator_spec, 
 
 Measurements Measurements::select(const torch::Tensor& index) const {
   Measurements out = *this;
-  out.y = y.index_select(0, index);
-  if (x_true.defined()) out.x_true = x_true.index_select(0, index);
-  out.indices = indices.index_select(0, index);
+  out.y = y.index_select(0, index.to(y.device()));
+  if (x_true.defined()) out.x_true = x_true.index_select(0, index.to(x_true.device()));
+  out.indices = indices.index_select(0, index.to(indices.device()));
   return out;
 }
 
