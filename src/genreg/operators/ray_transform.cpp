@@ -126,8 +126,7 @@ std::string degrees(double radians) {
 RayTransform::RayTransform(const ParallelBeamGeometry& geometry, bool normalise)
     : geometry_(geometry), normalise_(normalise), matrices_(cached_matrices(geometry)) {
   if (normalise_) {
-    // The norm of the raw matrix, from the base class's power iteration with scale 1.
-    scale_ = 1.0;
+    // The norm of the raw matrix: power iteration while scale_ is still 1.
     scale_ = 1.0 / power_iteration_norm(*this);
   }
 }
