@@ -1,0 +1,80 @@
+#include "genreg/models/generative_model.h"
+
+#include "genreg/core/error.h"
+#include "genreg/models/architecture.h"
+
+namespace genreg {
+
+void check_generator_size(const Generator& generator, int64_t height, int64_t width,
+                          const std::string& what) {
+  const auto size = generator.image_size();
+  require(size.size() == 2 && size[0] == height && size[1] == width, "the generator makes ", size[0], "x",
+          size[1], " images but ", what, " are ", height, "x", width);
+}
+
+GenerativeModel::GenerativeModel(const ModelConfig& config) : config_(config) {
+  config_.validate();
+  if (genreg::has_encoder(config_.kind)) {
+    const int64_t outputs = config_.kind == ModelKind::vae ? 2 * config_.latent_dim : config_.latent_dim;
+    encoder = register_module("encoder", make_encoder(config_, outputs));
+  }
+  decoder = register_module("decoder", make_decoder(config_));
+  if (genreg::has_critic(config_.kind))
+    critic = register_module("critic", make_critic(config_, config_.kind == ModelKind::gan_hinge));
+  if (config_.kind == ModelKind::gan_hinge) {
+    ema = register_module("ema", make_decoder(config_));
+    torch::NoGradGuard no_grad;
+    auto source = decoder->named_parameters();
+    for (auto& p : ema->named_parameters()) p.value().copy_(source[p.key()]);
+    for (auto& p : ema->parameters()) p.set_requires_grad(false);
+  }
+}
+
+torch::Tensor GenerativeModel::decode(const torch::Tensor& z) {
+  require(z.dim() == 2 && z.size(1) == config_.latent_dim, "latent vectors must have shape (B, ",
+          config_.latent_dim, "), got ", z.sizes());
+  const auto zz = z.to(device_, torch::kFloat32);
+  return ema ? ema->forward(zz) : decoder->forward(zz);
+}
+
+void GenerativeModel::check_images_input(const torch::Tensor& x) const {
+  require(x.dim() == 4 && x.size(1) == 1 && x.size(2) == config_.height && x.size(3) == config_.width,
+          "the model takes images of shape (B, 1, ", config_.height, ", ", config_.width, "), got ",
+          x.sizes());
+}
+
+torch::Tensor GenerativeModel::encode(const torch::Tensor& x) {
+  require(static_cast<bool>(encoder), "a ", to_string(config_.kind), " model has no encoder");
+  check_images_input(x);
+  auto out = encoder->forward(x.to(device_, torch::kFloat32));
+  return config_.kind == ModelKind::vae ? out.narrow(1, 0, config_.latent_dim) : out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> GenerativeModel::encode_gaussian(const torch::Tensor& x) {
+  require(config_.kind == ModelKind::vae, "only a vae has a Gaussian encoder");
+  check_images_input(x);
+  auto out = encoder->forward(x.to(device_, torch::kFloat32));
+  return {out.narrow(1, 0, config_.latent_dim), out.narrow(1, config_.latent_dim, config_.latent_dim)};
+}
+
+void GenerativeModel::move_to(torch::Device device) {
+  to(device);
+  device_ = device;
+}
+
+void GenerativeModel::set_trainable(bool trainable) {
+  for (auto& p : parameters()) p.set_requires_grad(trainable);
+  if (ema)
+    for (auto& p : ema->parameters()) p.set_requires_grad(false);
+}
+
+void GenerativeModel::update_ema(double decay) {
+  require(static_cast<bool>(ema), "this model keeps no moving average");
+  torch::NoGradGuard no_grad;
+  auto source = decoder->named_parameters();
+  for (auto& p : ema->named_parameters()) p.value().mul_(decay).add_(source[p.key()], 1.0 - decay);
+  auto buffers = decoder->named_buffers();
+  for (auto& b : ema->named_buffers()) b.value().copy_(buffers[b.key()]);
+}
+
+}  // namespace genreg

@@ -1,0 +1,51 @@
+#pragma once
+// A generative model trained by genreg: its networks (encoder and decoder for AE/VAE; generator,
+// critic and, for gan-hinge, the generator's exponential moving average for GANs) and the
+// Generator interface over them.
+#include <torch/torch.h>
+
+#include <memory>
+#include <utility>
+
+#include "genreg/models/generator.h"
+#include "genreg/models/model_config.h"
+
+namespace genreg {
+
+class GenerativeModel : public torch::nn::Module, public Generator {
+ public:
+  explicit GenerativeModel(const ModelConfig& config);
+
+  const ModelConfig& config() const { return config_; }
+  ModelKind kind() const { return config_.kind; }
+
+  // Generator interface. decode uses the moving average of the generator where there is one
+  // (gan-hinge), else the decoder/generator itself.
+  torch::Tensor decode(const torch::Tensor& z) override;
+  int64_t latent_dim() const override { return config_.latent_dim; }
+  std::vector<int64_t> image_size() const override { return {config_.height, config_.width}; }
+  torch::Device device() const override { return device_; }
+  bool has_encoder() const override { return static_cast<bool>(encoder); }
+  // The encoder's output for AE, its mean for VAE.
+  torch::Tensor encode(const torch::Tensor& x) override;
+
+  // VAE: the Gaussian q(z|x) as (mean, log-variance), each (B, d).
+  std::pair<torch::Tensor, torch::Tensor> encode_gaussian(const torch::Tensor& x);
+  // Moves every network to `device`.
+  void move_to(torch::Device device);
+  // Turns gradients of every weight on or off (off for latent optimisation: only z is optimised).
+  void set_trainable(bool trainable);
+  // ema <- decay ema + (1 - decay) decoder, for the parameters; buffers are copied.
+  void update_ema(double decay);
+
+  torch::nn::Sequential encoder{nullptr}, decoder{nullptr}, critic{nullptr}, ema{nullptr};
+
+ private:
+  void check_images_input(const torch::Tensor& x) const;
+  ModelConfig config_;
+  torch::Device device_{torch::kCPU};
+};
+
+using GenerativeModelPtr = std::shared_ptr<GenerativeModel>;
+
+}  // namespace genreg

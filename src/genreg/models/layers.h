@@ -1,0 +1,76 @@
+#pragma once
+// Layers the architectures are built from, where LibTorch's own would be slow or missing.
+#include <torch/torch.h>
+
+namespace genreg {
+
+// A transposed convolution (the paper's decoder layers) computed as zero insertion followed by an
+// ordinary convolution with the flipped, transposed kernel. Same output as conv_transpose2d with
+// the same weight (in_channels, out_channels, k, k); ../shared/FINDINGS.md measured LibTorch 1.13's
+// own ConvTranspose2d backward on CPU as the bottleneck of decoder training (350 of 480 ms), and
+// this form 2.6-5.3x faster for whole-model training.
+struct TransposedConv2dImpl : torch::nn::Module {
+  TransposedConv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
+                       int64_t padding, int64_t output_padding = 0);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  int64_t kernel, stride, padding, output_padding;
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(TransposedConv2d);
+
+// Zero insertion: (B, C, H, W) -> (B, C, (H-1) s + 1, (W-1) s + 1) with x at every s-th pixel.
+torch::Tensor insert_zeros(const torch::Tensor& x, int64_t stride);
+
+// Spectral normalisation (Miyato et al. 2018): the weight divided by an estimate of its largest
+// singular value, refined by one power iteration per training-mode forward pass. In eval mode the
+// stored vectors are used unchanged, so evaluation is deterministic.
+torch::Tensor spectral_normalise(const torch::Tensor& weight, torch::Tensor& u, torch::Tensor& v,
+                                 bool update);
+
+struct SNConv2dImpl : torch::nn::Module {
+  SNConv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride = 1,
+               int64_t padding = 0);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  int64_t stride, padding;
+  torch::Tensor weight, bias, u, v;
+};
+TORCH_MODULE(SNConv2d);
+
+struct SNLinearImpl : torch::nn::Module {
+  SNLinearImpl(int64_t in_features, int64_t out_features);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::Tensor weight, bias, u, v;
+};
+TORCH_MODULE(SNLinear);
+
+// Pre-activation residual block: GroupNorm, SiLU, 3x3 convolution, twice, plus a 1x1 projection of
+// the input when the channel count changes. GroupNorm normalises each sample on its own, so the
+// block keeps a generator's per-sample independence.
+struct ResidualBlockImpl : torch::nn::Module {
+  ResidualBlockImpl(int64_t in_channels, int64_t out_channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+// Critic residual block without normalisation, spectral-normalised convolutions and LeakyReLU,
+// optionally halving the resolution (average pooling).
+struct CriticBlockImpl : torch::nn::Module {
+  CriticBlockImpl(int64_t in_channels, int64_t out_channels, bool downsample);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  bool downsample;
+  SNConv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
+};
+TORCH_MODULE(CriticBlock);
+
+// Number of groups for GroupNorm on `channels` channels: 8 where it divides, else the largest
+// divisor below.
+int64_t group_count(int64_t channels);
+
+}  // namespace genreg

@@ -1,0 +1,44 @@
+#pragma once
+// A whole training run as `genreg train` performs it: epochs of Trainer, and after every epoch an
+// atomically written checkpoint, the loss history (JSON and plot), a grid of samples from fixed
+// latent vectors and, for AE/VAE, a grid of test images with their reconstructions. A run started
+// with `resume` continues from the checkpoint's last finished epoch.
+#include <torch/torch.h>
+
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "genreg/models/model_config.h"
+#include "genreg/training/trainer.h"
+
+namespace genreg {
+
+struct TrainingRunOptions {
+  std::string checkpoint;  // the .pt file written after every epoch
+  std::string log_dir;     // history.json, losses.png, samples.png, reconstructions.png
+  bool resume = false;     // continue from `checkpoint` when it exists
+  std::string dataset;     // recorded in the checkpoint
+  int64_t sample_count = 64;
+  int64_t log_every = 0;       // steps between progress lines when not on a terminal; 0: 5 per epoch
+  bool terminal = false;       // rewrite one progress line per step
+  int64_t max_epochs_now = 0;  // stop after this many epochs in this process (0: no limit)
+};
+
+struct TrainingRunSummary {
+  int64_t first_epoch = 0;  // 0-based epoch this process started at
+  int64_t epochs_done = 0;  // epochs finished in total
+  double seconds = 0.0;     // in this process
+  double images_per_second = 0.0;
+  double test_psnr = std::nan("");  // AE/VAE, after the last epoch
+  nlohmann::json history;
+};
+
+TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& options,
+                                const torch::Tensor& train, const torch::Tensor& test,
+                                const TrainingRunOptions& run, torch::Device device, std::ostream& log);
+
+// "1h02m", "3m05s", "12s"
+std::string format_duration(double seconds);
+
+}  // namespace genreg
