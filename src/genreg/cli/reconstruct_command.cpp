@@ -6,8 +6,10 @@
 #include <sstream>
 
 #include "genreg/cli/cli.h"
+#include "genreg/cli/reconstruct_args.h"
 #include "genreg/core/error.h"
 #include "genreg/data/index_range.h"
+#include "genreg/eval/generative_sweep.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/eval/parameter_choice.h"
 #include "genreg/io/atomic_file.h"
@@ -15,25 +17,12 @@
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/tensor_file.h"
+#include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/operators/operator_spec.h"
 
 namespace genreg::cli {
 namespace {
-
-struct ReconstructArgs {
-  std::string measurements, method, lambda, grid, validate, out;
-  int64_t iterations = 0;
-  double tolerance = 0.0;
-  bool no_box = false;
-  int64_t batch = 2048;
-};
-
-std::string fmt(double v, int digits = 4) {
-  std::ostringstream s;
-  s << std::setprecision(digits) << v;
-  return s.str();
-}
 
 ReconstructorPtr make_method(const ReconstructArgs& a) {
   if (a.method == "tikhonov") {
@@ -49,21 +38,16 @@ ReconstructorPtr make_method(const ReconstructArgs& a) {
     o.box(!a.no_box);
     return std::make_shared<TvReconstructor>(o);
   }
-  fail("unknown method '", a.method, "' (use tikhonov or tv)");
-}
-
-// Positions [0, n) split into (validation, report) by an index range of the measurement file.
-std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& validate, int64_t n) {
-  auto all = torch::arange(n, torch::kLong);
-  if (validate.empty()) return {torch::empty({0}, torch::kLong), all};
-  const auto r = IndexRange::parse(validate).resolve(n);
-  auto is_validation = (all >= r.start) & (all < r.stop);
-  auto rest = all.masked_select(~is_validation);
-  require(rest.numel() > 0, "--validate ", validate, " leaves no images to report on");
-  return {all.masked_select(is_validation), rest};
+  fail("unknown method '", a.method,
+       "' (use tikhonov, tv, hard, relaxed, sparse, sparse-tv, pgd or encoder)");
 }
 
 void run_reconstruct(const ReconstructArgs& a, Context& ctx) {
+  if (is_generative_method(a.method)) return run_generative(a, ctx);
+  require(a.generator.empty(),
+          "--generator is for the generative methods (hard, relaxed, sparse, sparse-tv, pgd, "
+          "encoder), not ",
+          a.method);
   namespace fs = std::filesystem;
   // Solve on the requested device: the operators bring their matrices and masks along on first use.
   auto m = load_measurements(a.measurements);
@@ -229,10 +213,27 @@ void run_reconstruct(const ReconstructArgs& a, Context& ctx) {
 }  // namespace
 
 void add_reconstruct_command(CLI::App& app, Commands& commands) {
-  auto* cmd = app.add_subcommand("reconstruct", "Reconstruct images from measurements (Tikhonov, TV)");
+  auto* cmd = app.add_subcommand(
+      "reconstruct", "Reconstruct images from measurements (Tikhonov, TV, generative regularisers)");
   auto a = std::make_shared<ReconstructArgs>();
   cmd->add_option("--measurements", a->measurements, "Measurement file from genreg simulate")->required();
-  cmd->add_option("--method", a->method, "tikhonov or tv")->required();
+  cmd->add_option("--method", a->method,
+                  "tikhonov, tv, or with --generator: hard, relaxed, sparse, sparse-tv, pgd, encoder")
+      ->required();
+  cmd->add_option("--generator", a->generator, "Generative model checkpoint from genreg train");
+  cmd->add_option("--restarts", a->restarts,
+                  "Initial latent vectors per image (the lowest objective is kept)")
+      ->capture_default_str();
+  cmd->add_option("--mu", a->mu, "Weight of the latent prior inside the regulariser (relaxed, sparse)")
+      ->capture_default_str();
+  cmd->add_option("--mu-grid", a->mu_grid, "Geometric grid of mu, chosen with lambda on --validate");
+  cmd->add_option("--prior", a->prior, "Latent prior: l2, sphere or none")->capture_default_str();
+  cmd->add_option("--optimizer", a->optimizer, "backtracking (the paper's algorithms) or adam (hard, pgd)")
+      ->capture_default_str();
+  cmd->add_option("--adam-lr", a->adam_lr, "Adam's learning rate on z")->capture_default_str();
+  cmd->add_option("--inner-iterations", a->inner_iterations,
+                  "pgd: descent steps per projection; sparse-tv: TV prox iterations")
+      ->capture_default_str();
   cmd->add_option("--lambda", a->lambda, "Regularisation parameter, or auto:discrepancy");
   cmd->add_option("--lambda-grid", a->grid,
                   "Geometric grid A:B:N (with --validate or --lambda auto:discrepancy)");

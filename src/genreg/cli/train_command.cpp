@@ -19,7 +19,7 @@ int64_t default_epochs(ModelKind kind) {
   switch (kind) {
     case ModelKind::ae:
     case ModelKind::vae:
-      return 40;
+      return 20;
     default:
       return 60;
   }
@@ -53,7 +53,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
   a->data.dataset = "mnist";
   train->add_option("--latent-dim", a->latent_dim, "Latent dimension (default 10 for shapes, 8 otherwise)");
   train->add_option("--channels", a->channels, "Base channel count of the networks")->capture_default_str();
-  train->add_option("--epochs", a->epochs, "Epochs (default 40 for ae/vae, 60 for GANs)");
+  train->add_option("--epochs", a->epochs, "Epochs (default 20 for ae/vae, 60 for GANs)");
   train->add_option("--batch-size", a->batch_size, "Batch size (default 64)");
   train->add_option("--lr", a->lr, "Learning rate of the autoencoder or generator");
   train->add_option("--lr-critic", a->lr_critic, "Learning rate of the GAN critic");

@@ -31,6 +31,10 @@ TransposedConv2dImpl::TransposedConv2dImpl(int64_t in_channels, int64_t out_chan
 }
 
 torch::Tensor TransposedConv2dImpl::forward(const torch::Tensor& x) {
+  // Without weight gradients (generation, latent optimisation) LibTorch's own layer is fast and
+  // computes 1/stride^2 of the products; only its weight gradient is slow.
+  if (!torch::GradMode::is_enabled() || !weight.requires_grad())
+    return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding);
   // conv_transpose2d(x, W) = conv2d(pad(insert_zeros(x)), flip(W)^T): output side (H-1)s - 2p + k + op.
   const int64_t lead = kernel - 1 - padding, trail = lead + output_padding;
   auto y = torch::constant_pad_nd(insert_zeros(x, stride), {lead, trail, lead, trail});

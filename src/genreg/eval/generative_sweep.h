@@ -1,0 +1,23 @@
+#pragma once
+// A lambda sweep of a generative regulariser that keeps every restart: the objective, the data
+// discrepancy and the PSNR of each restart against lambda (paper Figures 8, 9 and 11), besides the
+// kept (lowest-objective) restart that parameter choice uses.
+#include <vector>
+
+#include "genreg/eval/parameter_choice.h"
+#include "genreg/solvers/generative_reconstructor.h"
+
+namespace genreg {
+
+struct GenerativeSweep {
+  SweepResult kept;           // the kept restart per image, as sweep_lambdas returns it
+  torch::Tensor objective;    // (L, N, R)
+  torch::Tensor discrepancy;  // (L, N, R)
+  torch::Tensor psnr;         // (L, N, R), undefined without ground truth
+};
+
+GenerativeSweep sweep_generative(const GenerativeReconstructor& method, const Measurements& m,
+                                 const std::vector<double>& lambdas, int64_t max_images = 256,
+                                 const ProgressReport& progress = {});
+
+}  // namespace genreg
