@@ -4,6 +4,16 @@
 
 namespace genreg {
 
+// conv_transpose2d with its gradient in the input only (the weights frozen), computed as the
+// strided convolution that is its adjoint.
+struct TransposedConvInputGradient : torch::autograd::Function<TransposedConvInputGradient> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
+                               int64_t padding, int64_t output_padding);
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad);
+};
+
 // A transposed convolution (the paper's decoder layers) computed as zero insertion followed by an
 // ordinary convolution with the flipped, transposed kernel. Same output as conv_transpose2d with
 // the same weight (in_channels, out_channels, k, k); ../shared/FINDINGS.md measured LibTorch 1.13's
