@@ -103,14 +103,7 @@ void run_generative(const ReconstructArgs& a, Context& ctx) {
     require(a.grid.empty() && !automatic && a.mu_grid.empty(),
             "pgd has no regularisation parameter to choose");
   } else {
-    require(!a.lambda.empty() || !a.grid.empty(),
-            "give --lambda VALUE, --lambda-grid A:B:N with --validate, or --lambda auto:discrepancy");
-    require(!automatic || a.lambda == "auto:discrepancy", "unknown automatic rule '", a.lambda,
-            "' (use auto:discrepancy)");
-    require(automatic || a.grid.empty() || !a.validate.empty(),
-            "a lambda grid needs --validate A:B (choose by PSNR) or --lambda auto:discrepancy");
-    require(a.grid.empty() || automatic || a.lambda.empty(),
-            "give either --lambda VALUE or --lambda-grid, not both");
+    check_lambda_options(a);
     require(a.mu_grid.empty() || !a.validate.empty(), "--mu-grid needs --validate A:B");
   }
   require(a.validate.empty() || m.has_truth(), "--validate needs ground truth in ", a.measurements);
@@ -243,17 +236,7 @@ void run_generative(const ReconstructArgs& a, Context& ctx) {
   if (m.has_truth()) {
     const auto truth = m.x_true.index_select(0, report).to(torch::kFloat32);
     const auto metrics = compute_metrics(x.index_select(0, report.to(x.device())).to(truth.device()), truth);
-    summary["metrics"] = metrics_to_json(metrics);
-    summary["report_indices"] = std::vector<int64_t>(report_cpu.data_ptr<int64_t>(),
-                                                     report_cpu.data_ptr<int64_t>() + report_cpu.numel());
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& metric : metrics) {
-      os << "  " << std::left << std::setw(11) << metric.name << std::right << fmt(metric.summary.mean, 5)
-         << " +- " << fmt(metric.summary.std, 3) << "\n";
-      rows.push_back({metric.name, fmt(metric.summary.mean, 5), fmt(metric.summary.std, 3)});
-    }
-    html.heading("Metrics on " + std::to_string(report.numel()) + " images", 2)
-        .table({"metric", "mean", "std"}, rows);
+    report_metrics(metrics, report_cpu, os, html, summary);
     const auto t_shown = m.x_true.index_select(0, shown_idx).to(torch::kFloat32).to(x.device());
     write_comparison_grid((fs::path(a.out) / "grid.png").string(),
                           {{t_shown}, {x_shown}, {x_shown - t_shown, Colormap::diverging, 0.0, 0.5}});

@@ -10,6 +10,8 @@
 #include "genreg/cli/cli.h"
 #include "genreg/core/error.h"
 #include "genreg/data/index_range.h"
+#include "genreg/eval/metrics.h"
+#include "genreg/io/html_report.h"
 #include "genreg/solvers/generative_methods.h"
 
 namespace genreg::cli {
@@ -50,6 +52,36 @@ inline GenerativeOptions generative_options(const ReconstructArgs& a, double mu,
   if (a.iterations > 0) o.iterations(a.iterations);
   if (a.tolerance > 0) o.tolerance(a.tolerance);
   return o;
+}
+
+// Checks that --lambda / --lambda-grid / --validate name one rule: a value, a grid chosen on
+// validation images, or auto:discrepancy.
+inline void check_lambda_options(const ReconstructArgs& a) {
+  const bool automatic = a.lambda.rfind("auto", 0) == 0;
+  require(!a.lambda.empty() || !a.grid.empty(),
+          "give --lambda VALUE, --lambda-grid A:B:N with --validate, or --lambda auto:discrepancy");
+  require(!automatic || a.lambda == "auto:discrepancy", "unknown automatic rule '", a.lambda,
+          "' (use auto:discrepancy)");
+  require(automatic || a.grid.empty() || !a.validate.empty(),
+          "a lambda grid needs --validate A:B (choose by PSNR) or --lambda auto:discrepancy");
+  require(a.grid.empty() || automatic || a.lambda.empty(),
+          "give either --lambda VALUE or --lambda-grid, not both");
+}
+
+// The metrics of the report images: lines on `os`, a table in the report, and into `summary`.
+inline void report_metrics(const std::vector<MetricValues>& metrics, const torch::Tensor& report_cpu,
+                           std::ostream& os, HtmlReport& html, nlohmann::json& summary) {
+  summary["metrics"] = metrics_to_json(metrics);
+  summary["report_indices"] = std::vector<int64_t>(report_cpu.data_ptr<int64_t>(),
+                                                   report_cpu.data_ptr<int64_t>() + report_cpu.numel());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& metric : metrics) {
+    os << "  " << std::left << std::setw(11) << metric.name << std::right << fmt(metric.summary.mean, 5)
+       << " +- " << fmt(metric.summary.std, 3) << "\n";
+    rows.push_back({metric.name, fmt(metric.summary.mean, 5), fmt(metric.summary.std, 3)});
+  }
+  html.heading("Metrics on " + std::to_string(report_cpu.numel()) + " images", 2)
+      .table({"metric", "mean", "std"}, rows);
 }
 
 // genreg reconstruct with a generative regulariser (generative_reconstruct.cpp).

@@ -13,8 +13,8 @@
 namespace genreg::cli {
 namespace {
 
-// Epochs of the default recipes: each trains on mnist (8,000 images) in under 20 minutes on
-// 2 cores (BENCHMARKS.md).
+// Epochs of the default recipes. AE/VAE: 20 epochs of mnist at the measured 340-450 images/s is
+// 6-8 minutes on 2 cores (BENCHMARKS.md). GANs: 60 is not yet calibrated by a measured run.
 int64_t default_epochs(ModelKind kind) {
   switch (kind) {
     case ModelKind::ae:

@@ -11,7 +11,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-torch::Tensor squared_norm(const torch::Tensor& t) { return t.square().flatten(1).sum(1); }
+torch::Tensor squared_norm(const torch::Tensor& t) { return sum_per_sample(t.square()); }
 
 torch::Tensor decode_no_grad(Generator& g, const torch::Tensor& z) {
   torch::NoGradGuard no_grad;
@@ -173,20 +173,9 @@ LatentRun solve_hard(const LatentProblem& p) {
                   .to(torch::kFloat64),
         k, done, stalled, history, 2 * k, start);
   } else {
-    // Algorithm 1 on the sub-batch of samples still working.
-    FunctionObjective objective(
-        [&](const torch::Tensor& z, const torch::Tensor& index) {
-          const auto data = p.data->select(index);
-          const auto lambda = p.lambda.index_select(0, index);
-          return data.value(p.generator->decode(z)) + lambda * p.prior.value(z);
-        },
-        {});
-    struct Sub : BatchObjective {
+    // Algorithm 1 on the sub-batch of samples still working: the objective of the samples `index`.
+    struct HardObjective : BatchObjective {
       const LatentProblem* p;
-      const FunctionObjective* plain;
-      torch::Tensor value(const torch::Tensor& z, const torch::Tensor& index) const override {
-        return plain->value(z, index);
-      }
       std::pair<torch::Tensor, torch::Tensor> value_and_gradient(const torch::Tensor& z,
                                                                  const torch::Tensor& index) const override {
         const auto data = p->data->select(index);
@@ -194,12 +183,15 @@ LatentRun solve_hard(const LatentProblem& p) {
         q.data = &data;
         return data_through_generator(q, {}, p->lambda.index_select(0, index)).value_and_gradient(z);
       }
-    } sub;
-    sub.p = &p;
-    sub.plain = &objective;
+      torch::Tensor value(const torch::Tensor& z, const torch::Tensor& index) const override {
+        return p->data->select(index).value(p->generator->decode(z)) +
+               p->lambda.index_select(0, index) * p->prior.value(z);
+      }
+    } objective;
+    objective.p = &p;
     auto bt = o.backtracking();
     bt.max_iterations(o.iterations()).tolerance(o.tolerance());
-    run.z = minimize_backtracking(sub, p.z0, bt, &run.summary, p.callback);
+    run.z = minimize_backtracking(objective, p.z0, bt, &run.summary, p.callback);
   }
   run.gz = decode_no_grad(*p.generator, run.z);
   run.x = run.gz;

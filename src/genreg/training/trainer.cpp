@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
+#include "genreg/eval/metrics.h"
 #include "genreg/training/losses.h"
 
 namespace genreg {
@@ -295,8 +296,7 @@ double reconstruction_psnr(GenerativeModel& model, const torch::Tensor& images) 
   const int64_t n = images.size(0);
   for (int64_t i = 0; i < n; i += 256) {
     const auto x = images.narrow(0, i, std::min<int64_t>(256, n - i)).to(model.device());
-    const auto mse = (model.decode(model.encode(x)) - x).square().flatten(1).mean(1).clamp_min(1e-12);
-    sum += (-10.0 * torch::log10(mse)).sum().item<double>();
+    sum += psnr(model.decode(model.encode(x)), x).sum().item<double>();
   }
   model.train(was_training);
   return sum / static_cast<double>(n);
