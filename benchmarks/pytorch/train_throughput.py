@@ -13,12 +13,13 @@ import torch
 from torch import nn
 
 
-def encoder(size, c, outputs):
+def encoder(size, c, outputs, sn=False):
+    wrap = nn.utils.spectral_norm if sn else (lambda m: m)
     return nn.Sequential(
-        nn.Conv2d(1, c, 3, 1, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(2 * c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(2 * c * (size // 4) ** 2, outputs))
+        wrap(nn.Conv2d(1, c, 3, 1, 1)), nn.LeakyReLU(0.2),
+        wrap(nn.Conv2d(c, 2 * c, 4, 2, 1)), nn.LeakyReLU(0.2),
+        wrap(nn.Conv2d(2 * c, 2 * c, 4, 2, 1)), nn.LeakyReLU(0.2),
+        nn.Flatten(), wrap(nn.Linear(2 * c * (size // 4) ** 2, outputs)))
 
 
 def decoder(size, c, latent):
@@ -32,7 +33,7 @@ def decoder(size, c, latent):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", default="vae", choices=["ae", "vae", "wgan-gp"])
+    p.add_argument("--model", default="vae", choices=["ae", "vae", "wgan-gp", "gan-hinge", "gan"])
     p.add_argument("--size", type=int, default=28)
     p.add_argument("--latent-dim", type=int, default=8)
     p.add_argument("--channels", type=int, default=32)
@@ -62,7 +63,7 @@ def main():
                 loss = nn.functional.mse_loss(dec(out), x)
             loss.backward()
             opt.step()
-    else:
+    elif a.model == "wgan-gp":
         gen = decoder(a.size, a.channels, d)
         critic = encoder(a.size, a.channels, 1)
         opt_g = torch.optim.Adam(gen.parameters(), 1e-4, betas=(0.0, 0.9))
@@ -90,6 +91,46 @@ def main():
                 for q in critic.parameters():
                     q.requires_grad_(True)
                 opt_g.step()
+    else:
+        # gan-hinge: spectral-norm critic, hinge loss, R1 on real images, EMA generator, TTUR;
+        # gan: the original non-saturating loss (DCGAN's Adam settings). One critic step each.
+        hinge = a.model == "gan-hinge"
+        gen = decoder(a.size, a.channels, d)
+        critic = encoder(a.size, a.channels, 1, sn=hinge)
+        ema = decoder(a.size, a.channels, d)
+        ema.load_state_dict(gen.state_dict())
+        betas = (0.0, 0.9) if hinge else (0.5, 0.999)
+        opt_g = torch.optim.Adam(gen.parameters(), 1e-4 if hinge else 2e-4, betas=betas)
+        opt_d = torch.optim.Adam(critic.parameters(), 4e-4 if hinge else 2e-4, betas=betas)
+        softplus = nn.functional.softplus
+
+        def step(x):
+            b = x.shape[0]
+            with torch.no_grad():
+                fake = gen(torch.randn(b, d))
+            opt_d.zero_grad()
+            if hinge:
+                xr = x.detach().requires_grad_(True)
+                real = critic(xr)
+                g = torch.autograd.grad(real.sum(), xr, create_graph=True)[0]
+                loss = (torch.relu(1 - real).mean() + torch.relu(1 + critic(fake)).mean()
+                        + 0.5 * g.flatten(1).square().sum(1).mean())
+            else:
+                loss = softplus(-critic(x)).mean() + softplus(critic(fake)).mean()
+            loss.backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            for q in critic.parameters():
+                q.requires_grad_(False)
+            score = critic(gen(torch.randn(b, d)))
+            (-score.mean() if hinge else softplus(-score).mean()).backward()
+            for q in critic.parameters():
+                q.requires_grad_(True)
+            opt_g.step()
+            if hinge:
+                with torch.no_grad():
+                    for pe, pg in zip(ema.parameters(), gen.parameters()):
+                        pe.mul_(0.999).add_(pg, alpha=0.001)
 
     for epoch in range(2):  # the first epoch warms up
         order = torch.randperm(a.images)

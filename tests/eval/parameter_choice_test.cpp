@@ -12,6 +12,10 @@ TEST(ParameterChoice, LambdaGridIsGeometric) {
   EXPECT_NEAR(g[0], 1e-3, 1e-15);
   EXPECT_NEAR(g[1], 1e-2, 1e-14);
   EXPECT_NEAR(g[4], 10.0, 1e-12);
+  // Decades come out exact (they name results and are compared with ==).
+  EXPECT_EQ(parse_lambda_grid("1e-2:1e2:5")[3], 10.0);
+  EXPECT_EQ(parse_lambda_grid("1e-1:1e3:9")[2], 1.0);
+  EXPECT_NEAR(parse_lambda_grid("1:100:5")[1], std::sqrt(10.0), 1e-11);
   EXPECT_THROW(parse_lambda_grid("0:1:3"), genreg::Error);
   EXPECT_THROW(parse_lambda_grid("1:2"), genreg::Error);
   EXPECT_THROW(parse_lambda_grid("2:1:3"), genreg::Error);

@@ -43,6 +43,45 @@ TEST(Backtracking, ReachesTheMinimiserOfQuadraticsWithPerSampleCurvature) {
   EXPECT_LT(summary.iterations[0].item<int64_t>(), summary.iterations[1].item<int64_t>());
 }
 
+// Keeping an accepted trial's graph for the next gradient changes the cost, not the path.
+TEST(Backtracking, DeferredGradientFollowsTheSamePath) {
+  torch::manual_seed(0);
+  Quadratic quad{
+      torch::stack({torch::full({5}, 0.5, torch::kFloat64), torch::linspace(1, 50, 5, torch::kFloat64),
+                    torch::full({5}, 300.0, torch::kFloat64)}),
+      torch::randn({3, 5}, torch::kFloat64)};
+  struct Deferring : BatchObjective {
+    const Quadratic* q = nullptr;
+    mutable int deferred_calls = 0;
+    torch::Tensor value(const torch::Tensor& x, const torch::Tensor& i) const override {
+      return q->value(x, i);
+    }
+    bool defers_gradient() const override { return true; }
+    DeferredValue value_deferred(const torch::Tensor& x, const torch::Tensor& i) const override {
+      ++deferred_calls;
+      torch::AutoGradMode on(true);
+      auto leaf = x.detach().requires_grad_(true);
+      auto v = q->value(leaf, i);
+      return {v.detach(), [leaf, v](const torch::Tensor& rows) {
+                torch::AutoGradMode on(true);  // the solver runs without gradients
+                return torch::autograd::grad({v.index_select(0, rows).sum()}, {leaf})[0].index_select(0,
+                                                                                                      rows);
+              }};
+    }
+  } deferring;
+  deferring.q = &quad;
+  FunctionObjective plain([&](const torch::Tensor& x, const torch::Tensor& i) { return quad.value(x, i); });
+  SolverSummary a, b;
+  const auto options = BacktrackingOptions().max_iterations(300).tolerance(1e-12);
+  const auto x0 = torch::zeros({3, 5}, torch::kFloat64);
+  const auto xa = minimize_backtracking(plain, x0, options, &a);
+  const auto xb = minimize_backtracking(deferring, x0, options, &b);
+  EXPECT_GT(deferring.deferred_calls, 0);
+  EXPECT_TRUE(torch::equal(xa, xb)) << xa - xb;
+  EXPECT_TRUE(torch::equal(a.iterations, b.iterations));
+  EXPECT_EQ(a.history, b.history);
+}
+
 TEST(Backtracking, ObjectiveNeverIncreases) {
   const auto op = make_operator("cs:20", 6, 6);
   auto y = torch::randn({4, 20}, torch::kFloat64);

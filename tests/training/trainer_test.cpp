@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "genreg/data/dataset.h"
+#include "genreg/eval/metrics.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/training/training_run.h"
 #include "test_support.h"
@@ -48,6 +49,23 @@ TEST(Trainer, AutoencoderReconstructionImproves) {
   }
   EXPECT_LT(last.at("mse"), first.at("mse"));
   EXPECT_GT(reconstruction_psnr(*model, x.narrow(0, 0, 128)), before + 2.0);
+}
+
+// The default-size AE (channels 32) used to drive its sigmoid output to 0 within 25 Adam steps
+// and stay at (or below) the all-black PSNR; starting the output at the data's mean intensity avoids it.
+TEST(Trainer, DefaultSizeAutoencoderDoesNotCollapseToBlack) {
+  ModelConfig config = tiny(ModelKind::ae);
+  config.channels = 32;
+  config.latent_dim = 8;
+  torch::manual_seed(0);
+  auto model = std::make_shared<GenerativeModel>(config);
+  const auto x = digits(512);
+  model->set_output_intensity(x.mean().item<double>());
+  Trainer trainer(model, default_train_options(ModelKind::ae).batch_size(64).epochs(4));
+  for (int64_t e = 0; e < 4; ++e) trainer.train_epoch(x, e);  // 32 steps
+  const auto test = x.narrow(0, 0, 128);
+  const double black = psnr(torch::zeros_like(test), test).mean().item<double>();
+  EXPECT_GT(reconstruction_psnr(*model, test), black + 2.0);
 }
 
 TEST(Trainer, VaeLossFallsAndPretrainingHasNoKl) {

@@ -64,6 +64,7 @@ void add_simulate_command(CLI::App& app, Commands& commands);
 void add_reconstruct_command(CLI::App& app, Commands& commands);
 void add_train_command(CLI::App& app, Commands& commands);
 void add_sample_command(CLI::App& app, Commands& commands);
+void add_experiment_command(CLI::App& app, Commands& commands);
 
 int run_cli(int argc, char** argv);
 

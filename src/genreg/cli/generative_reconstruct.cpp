@@ -21,47 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Solves every image with its own lambda in chunks of at most `batch` samples (images x restarts),
-// keeping the generator part and the deviation as well as the reconstruction.
-GenerativeResult solve_all(const GenerativeReconstructor& rec, const Measurements& m,
-                           const torch::Tensor& lambda, int64_t batch, std::ostream& os) {
-  const auto op = m.make_op();
-  const int64_t n = m.size(), r = rec.name() == "encoder" ? 1 : rec.options().restarts();
-  const int64_t chunk = std::max<int64_t>(1, batch / r);
-  std::vector<torch::Tensor> x, gz, u, objective, discrepancy;
-  const auto start = Clock::now();
-  auto last = start;
-  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
-    const int64_t len = std::min(chunk, n - i0);
-    const auto idx = torch::arange(i0, i0 + len, torch::kLong);
-    DataFidelity data(op, m.y.index_select(0, idx.to(m.y.device())), m.sigma);
-    auto progress = [&](int64_t k, const torch::Tensor&, const torch::Tensor& f) {
-      const auto now = Clock::now();
-      if (std::chrono::duration<double>(now - last).count() >= 2.0) {
-        last = now;
-        os << "  images " << i0 << "-" << i0 + len << ": iteration " << k << ", mean objective "
-           << fmt(f.mean().item<double>(), 6) << ", "
-           << fmt(std::chrono::duration<double>(now - start).count(), 3) << " s\n"
-           << std::flush;
-      }
-      return true;
-    };
-    const auto res = rec.solve_full(data, lambda.narrow(0, i0, len), nullptr, progress);
-    x.push_back(res.x);
-    gz.push_back(res.gz);
-    if (res.u.defined()) u.push_back(res.u);
-    objective.push_back(res.objective);
-    discrepancy.push_back(res.discrepancy);
-  }
-  GenerativeResult out;
-  out.x = torch::cat(x);
-  out.gz = torch::cat(gz);
-  if (!u.empty()) out.u = torch::cat(u);
-  out.objective = torch::cat(objective);
-  out.discrepancy = torch::cat(discrepancy);
-  return out;
-}
-
 // Per restart r: mean over images of the objective, discrepancy and PSNR against lambda.
 std::vector<PlotPanel> restart_panels(const GenerativeSweep& s, double level) {
   const int64_t r = s.objective.size(2);
@@ -210,7 +169,8 @@ void run_generative(const ReconstructArgs& a, Context& ctx) {
   }
   // The final reconstructions at the chosen parameters (the sweep kept images only for one lambda each).
   const GenerativeReconstructor rec(a.method, model, generative_options(a, mu, seed));
-  result = solve_all(rec, m, lambda_per_image, a.batch, os);
+  result = solve_generative(rec, m, lambda_per_image, a.batch,
+                            [&](const std::string& line) { os << line << std::endl; });
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   summary["seconds"] = seconds;
   const auto x = result.x.to(torch::kFloat32);

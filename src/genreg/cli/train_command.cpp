@@ -13,21 +13,6 @@
 namespace genreg::cli {
 namespace {
 
-// Epochs of the default recipes. AE/VAE: 20 epochs of mnist at the measured 340-450 images/s is
-// 6-8 minutes on 2 cores (BENCHMARKS.md). GANs: 60 is not yet calibrated by a measured run.
-int64_t default_epochs(ModelKind kind) {
-  switch (kind) {
-    case ModelKind::ae:
-    case ModelKind::vae:
-      return 20;
-    default:
-      return 60;
-  }
-}
-
-// The paper's latent dimensions: 8 for mnist, 10 for shapes.
-int64_t default_latent_dim(const std::string& dataset) { return dataset.rfind("shapes", 0) == 0 ? 10 : 8; }
-
 std::string default_log_dir(const std::string& checkpoint) {
   std::filesystem::path p(checkpoint);
   return (p.parent_path() / (p.stem().string() + "_train")).string();
@@ -53,7 +38,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
   a->data.dataset = "mnist";
   train->add_option("--latent-dim", a->latent_dim, "Latent dimension (default 10 for shapes, 8 otherwise)");
   train->add_option("--channels", a->channels, "Base channel count of the networks")->capture_default_str();
-  train->add_option("--epochs", a->epochs, "Epochs (default 20 for ae/vae, 60 for GANs)");
+  train->add_option("--epochs", a->epochs, "Epochs (default 20 for ae/vae, 50 for GANs)");
   train->add_option("--batch-size", a->batch_size, "Batch size (default 64)");
   train->add_option("--lr", a->lr, "Learning rate of the autoencoder or generator");
   train->add_option("--lr-critic", a->lr_critic, "Learning rate of the GAN critic");

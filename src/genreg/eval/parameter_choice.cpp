@@ -19,8 +19,12 @@ std::vector<double> parse_lambda_grid(const std::string& text) {
   const int64_t n = parse_integer(text.substr(b + 1), "lambda grid '" + text + "'");
   require(lo > 0 && hi >= lo && n >= 1, "bad lambda grid '", text, "' (need 0 < A <= B and N >= 1)");
   std::vector<double> out;
-  for (int64_t i = 0; i < n; ++i)
-    out.push_back(n == 1 ? lo : lo * std::pow(hi / lo, double(i) / double(n - 1)));
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = n == 1 ? lo : lo * std::pow(hi / lo, double(i) / double(n - 1));
+    // Rounded to 12 significant digits, so that 1e-2:1e2:5 holds 10 rather than 9.999999999999998.
+    const double scale = std::pow(10.0, 11 - std::floor(std::log10(v)));
+    out.push_back(std::round(v * scale) / scale);
+  }
   return out;
 }
 

@@ -1,5 +1,8 @@
 #include "genreg/models/generative_model.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "genreg/core/error.h"
 #include "genreg/models/architecture.h"
 
@@ -75,6 +78,31 @@ void GenerativeModel::update_ema(double decay) {
   for (auto& p : ema->named_parameters()) p.value().mul_(decay).add_(source[p.key()], 1.0 - decay);
   auto buffers = decoder->named_buffers();
   for (auto& b : ema->named_buffers()) b.value().copy_(buffers[b.key()]);
+}
+
+namespace {
+
+void set_last_conv_bias(const torch::nn::Sequential& net, double value) {
+  const auto children = net->children();
+  for (auto it = children.rbegin(); it != children.rend(); ++it) {
+    if (auto* conv = (*it)->as<torch::nn::Conv2dImpl>()) {
+      torch::NoGradGuard no_grad;
+      conv->bias.fill_(value);
+      return;
+    }
+  }
+  fail("the decoder has no output convolution");
+}
+
+}  // namespace
+
+void GenerativeModel::set_output_intensity(double mean) {
+  require(std::isfinite(mean) && mean > 0.0 && mean < 1.0,
+          "the mean output intensity must lie strictly between 0 and 1, got ", mean);
+  const double clamped = std::clamp(mean, 1e-3, 1.0 - 1e-3);
+  const double logit = std::log(clamped / (1.0 - clamped));
+  set_last_conv_bias(decoder, logit);
+  if (ema) set_last_conv_bias(ema, logit);
 }
 
 }  // namespace genreg

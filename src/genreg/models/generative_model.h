@@ -37,6 +37,12 @@ class GenerativeModel : public torch::nn::Module, public Generator {
   void set_trainable(bool trainable);
   // ema <- decay ema + (1 - decay) decoder, for the parameters; buffers are copied.
   void update_ema(double decay);
+  // Sets the bias of the decoder's last convolution (before the sigmoid) to logit(mean), so that
+  // an untrained decoder outputs the data's mean intensity instead of 0.5. Without it, Adam's first
+  // steps on the MSE push every pre-activation of a mostly-black dataset down at once and the
+  // sigmoid saturates at 0 for good (measured on mnist, in genreg and in PyTorch alike: the AE
+  // stuck at 9.79 dB, the PSNR of an all-black output).
+  void set_output_intensity(double mean);
 
   torch::nn::Sequential encoder{nullptr}, decoder{nullptr}, critic{nullptr}, ema{nullptr};
 

@@ -1,6 +1,7 @@
 #include "genreg/solvers/backtracking.h"
 
 #include <chrono>
+#include <tuple>
 
 #include "genreg/core/error.h"
 #include "genreg/functionals/functional.h"
@@ -29,10 +30,23 @@ torch::Tensor minimize_backtracking(const BatchObjective& f, const torch::Tensor
   SolverSummary local;
   int64_t evaluations = 0;
 
+  // With a deferred gradient, an accepted trial leaves the value and gradient of the next iterate.
+  const bool deferred = f.defers_gradient();
+  torch::Tensor next_value, next_gradient;  // (batch,) float64 and (batch, ...), valid at `active`
   for (int64_t k = 1; k <= options.max_iterations() && active.numel() > 0; ++k) {
     auto xa = x.index_select(0, active);
-    auto [fa, ga] = f.value_and_gradient(xa, active);
-    ++evaluations;
+    torch::Tensor fa, ga;
+    if (deferred && k > 1) {
+      fa = next_value.index_select(0, active);
+      ga = next_gradient.index_select(0, active);
+    } else {
+      std::tie(fa, ga) = f.value_and_gradient(xa, active);
+      ++evaluations;
+      if (deferred) {
+        next_value = torch::zeros({batch}, objective.options());
+        next_gradient = torch::zeros_like(x);
+      }
+    }
     auto fa64 = fa.to(torch::kFloat64);
     objective.index_copy_(0, active, fa64);
     auto La = L.index_select(0, active) * options.eta_decrease();
@@ -46,7 +60,10 @@ torch::Tensor minimize_backtracking(const BatchObjective& f, const torch::Tensor
       auto Lp = La.index_select(0, pending);
       auto step = -gp / per_sample(Lp, gp);
       auto trial = xp + step;
-      auto ft = f.value(trial, active.index_select(0, pending)).to(torch::kFloat64);
+      DeferredValue later;
+      if (deferred) later = f.value_deferred(trial, active.index_select(0, pending));
+      auto ft =
+          (deferred ? later.value : f.value(trial, active.index_select(0, pending))).to(torch::kFloat64);
       ++evaluations;
       // Sufficient decrease: f(x+) <= f(x) + <g, s> + L/2 ||s||^2 with s = -g/L.
       auto bound = fa64.index_select(0, pending) + sum_per_sample(gp * step).to(torch::kFloat64) +
@@ -57,6 +74,11 @@ torch::Tensor minimize_backtracking(const BatchObjective& f, const torch::Tensor
         auto where = pending.index_select(0, ok_idx);
         accepted_step.index_copy_(0, where, step.index_select(0, ok_idx));
         objective.index_copy_(0, active.index_select(0, where), ft.index_select(0, ok_idx));
+        if (deferred) {
+          const auto rows = active.index_select(0, where);
+          next_value.index_copy_(0, rows, ft.index_select(0, ok_idx));
+          next_gradient.index_copy_(0, rows, later.gradient(ok_idx).to(next_gradient.dtype()));
+        }
       }
       auto bad_idx = torch::nonzero(~ok).flatten();
       auto bad = pending.index_select(0, bad_idx);

@@ -1,5 +1,7 @@
 #include "genreg/solvers/batch_objective.h"
 
+#include "genreg/core/error.h"
+
 namespace genreg {
 
 std::pair<torch::Tensor, torch::Tensor> BatchObjective::value_and_gradient(const torch::Tensor& x,
@@ -9,6 +11,10 @@ std::pair<torch::Tensor, torch::Tensor> BatchObjective::value_and_gradient(const
   auto v = value(leaf, index);
   auto g = torch::autograd::grad({v.sum()}, {leaf})[0];
   return {v.detach(), g.detach()};
+}
+
+DeferredValue BatchObjective::value_deferred(const torch::Tensor&, const torch::Tensor&) const {
+  fail("this objective does not defer its gradient");
 }
 
 std::pair<torch::Tensor, torch::Tensor> FunctionObjective::value_and_gradient(

@@ -10,6 +10,15 @@
 
 namespace genreg {
 
+// A value whose gradient is taken later, for chosen rows only, by the backward pass alone: the
+// backtracking solver evaluates a trial point anyway, and when the trial is accepted its gradient
+// is the next iteration's, so keeping the trial's graph saves a forward pass per iteration.
+struct DeferredValue {
+  torch::Tensor value;  // (b,)
+  // Gradient at the rows `rows` (int64 positions within the evaluated x), shape (r, ...).
+  std::function<torch::Tensor(const torch::Tensor& rows)> gradient;
+};
+
 class BatchObjective {
  public:
   virtual ~BatchObjective() = default;
@@ -18,6 +27,9 @@ class BatchObjective {
   // Values and the gradient of their sum; the default differentiates value() by autograd.
   virtual std::pair<torch::Tensor, torch::Tensor> value_and_gradient(const torch::Tensor& x,
                                                                      const torch::Tensor& index) const;
+  // Whether value_deferred is offered; it must agree exactly with value and value_and_gradient.
+  virtual bool defers_gradient() const { return false; }
+  virtual DeferredValue value_deferred(const torch::Tensor& x, const torch::Tensor& index) const;
 };
 
 // An objective from a function; its gradient comes from autograd unless `gradient` is given.

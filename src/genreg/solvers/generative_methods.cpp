@@ -187,6 +187,29 @@ LatentRun solve_hard(const LatentProblem& p) {
         return p->data->select(index).value(p->generator->decode(z)) +
                p->lambda.index_select(0, index) * p->prior.value(z);
       }
+      // The trial's forward pass keeps its graph; the gradient of accepted rows is then one
+      // backward pass of the surrogate <G(z), grad D(G(z))> + lambda R_z(z), as in
+      // data_through_generator.
+      bool defers_gradient() const override { return true; }
+      DeferredValue value_deferred(const torch::Tensor& z, const torch::Tensor& index) const override {
+        torch::AutoGradMode on(true);
+        auto zl = z.detach().requires_grad_(true);
+        auto gz = p->generator->decode(zl);
+        auto data = std::make_shared<DataFidelity>(p->data->select(index));
+        auto reg = p->lambda.index_select(0, index) * p->prior.value(zl);
+        DeferredValue out;
+        out.value = (data->value(gz.detach()) + reg.detach()).detach();
+        out.gradient = [data, zl, gz, reg](const torch::Tensor& rows) {
+          torch::AutoGradMode on(true);
+          const auto mask = torch::zeros({zl.size(0)}, gz.options()).index_fill_(0, rows, 1.0);
+          auto shape = std::vector<int64_t>(gz.dim(), 1);
+          shape[0] = -1;
+          const auto r = (data->gradient(gz.detach()) * mask.view(shape)).detach();
+          const auto surrogate = (gz * r).sum() + (reg * mask.to(reg.scalar_type())).sum();
+          return torch::autograd::grad({surrogate}, {zl})[0].index_select(0, rows).detach();
+        };
+        return out;
+      }
     } objective;
     objective.p = &p;
     auto bt = o.backtracking();

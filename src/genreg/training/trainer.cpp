@@ -66,6 +66,21 @@ TrainOptions default_train_options(ModelKind kind) {
   return o;
 }
 
+// Measured on mnist, 2 cores (BENCHMARKS.md): AE/VAE 20 epochs in 6-7.5 minutes (18.4 / 18.3 dB);
+// wgan-gp 50 epochs (1,250 generator steps) in 17.8 minutes, the most that fits the 20.
+// gan-hinge and gan train slower per image and are given the same 50 epochs, uncalibrated.
+int64_t default_epochs(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::ae:
+    case ModelKind::vae:
+      return 20;
+    default:
+      return 50;
+  }
+}
+
+int64_t default_latent_dim(const std::string& dataset) { return dataset.rfind("shapes", 0) == 0 ? 10 : 8; }
+
 namespace {
 
 std::vector<torch::Tensor> parameters_of(const std::vector<torch::nn::Sequential>& modules) {

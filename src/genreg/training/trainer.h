@@ -49,6 +49,11 @@ struct TrainOptions {
 // 0.999; gan Adam 2e-4 betas (0.5, 0.999) (DCGAN).
 TrainOptions default_train_options(ModelKind kind);
 
+// Epochs of the default recipes (see the definition for how they were measured).
+int64_t default_epochs(ModelKind kind);
+// The paper's latent dimensions: 10 for shapes (and shapes-plus), 8 otherwise (mnist).
+int64_t default_latent_dim(const std::string& dataset);
+
 struct StepReport {
   int64_t epoch = 0, epochs = 0;          // epoch is 0-based
   int64_t step = 0, steps_per_epoch = 0;  // step within the epoch, 1-based

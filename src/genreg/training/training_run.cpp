@@ -118,6 +118,9 @@ TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& o
     torch::manual_seed(opts.seed());  // the initial weights follow the seed
     model = std::make_shared<GenerativeModel>(config);
     model->move_to(device);
+    // Data-dependent initialisation of the output layer (see set_output_intensity).
+    const double mean = train.mean().item<double>();
+    if (mean > 0.0 && mean < 1.0) model->set_output_intensity(mean);
   }
   Trainer trainer(model, opts);
   if (!optimizer_state.empty()) trainer.load_optimizer_state(optimizer_state);

@@ -1,0 +1,39 @@
+// genreg experiment table1a|table1b|shapes-plus-tomo: the paper's experiments as one command each
+// (PROTOCOL.md, "Reference experiments").
+#include "genreg/cli/experiment_runner.h"
+
+namespace genreg::cli {
+
+void add_experiment_command(CLI::App& app, Commands& commands) {
+  auto* cmd = app.add_subcommand("experiment",
+                                 "Run one of the paper's experiments: train the generators (or load them), "
+                                 "simulate, choose parameters, reconstruct, tabulate");
+  auto id = std::make_shared<std::string>();
+  auto a = std::make_shared<ExperimentArgs>();
+  std::string ids;
+  for (const auto& k : experiment_ids()) ids += (ids.empty() ? "" : ", ") + k;
+  cmd->add_option("id", *id, "Experiment: " + ids)->required();
+  cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
+  cmd->add_option("--generators", a->generators,
+                  "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt); default: train them");
+  cmd->add_option("--restarts", a->restarts, "Initial latent vectors per image")->capture_default_str();
+  cmd->add_option("--iterations", a->iterations, "Iterations of every generative solve")
+      ->capture_default_str();
+  cmd->add_option("--epochs", a->epochs, "Training epochs of every generator (default: each recipe's)");
+  cmd->add_option("--channels", a->channels, "Base channels of trained generators")->capture_default_str();
+  cmd->add_option("--only", a->only, "Run only these methods, e.g. --only hard/vae tv");
+  cmd->add_option("--validate", a->validation, "Test indices to choose parameters on (default 0:20)");
+  cmd->add_option("--report", a->report, "Test indices to report on (default 100:200)");
+  cmd->add_option("--batch", a->batch, "Largest batch of samples solved at once")->capture_default_str();
+  cmd->footer(
+      "Results are kept per method under OUT/methods/ and generators under OUT/generators/: "
+      "running the same command again after a kill continues where it stopped.");
+  commands.add(cmd, [id, a](Context& ctx) {
+    auto args = *a;
+    if (args.out.empty()) args.out = *id;
+    const auto summary = run_experiment(experiment_spec(*id), args, ctx);
+    ctx.emit(summary);
+  });
+}
+
+}  // namespace genreg::cli

@@ -1,0 +1,374 @@
+#include "genreg/cli/experiment_runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+#include <string_view>
+
+#include "genreg/core/error.h"
+#include "genreg/data/dataset.h"
+#include "genreg/io/atomic_file.h"
+#include "genreg/io/html_report.h"
+#include "genreg/io/image_grid.h"
+#include "genreg/io/line_plot.h"
+#include "genreg/io/tensor_file.h"
+#include "genreg/models/checkpoint.h"
+#include "genreg/operators/measurements.h"
+#include "genreg/training/training_run.h"
+
+namespace genreg::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+std::string file_key(const ExperimentMethod& m) {
+  std::string k = m.key();
+  for (auto& c : k)
+    if (c == '/') c = '-';
+  return k;
+}
+
+// The generator of `kind`: DIR/KIND.pt when a folder is given, else trained into out/generators/
+// with the default recipe (resuming a run that was killed).
+GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kind, const ExperimentArgs& a,
+                              int64_t height, int64_t width, Context& ctx, nlohmann::json& record) {
+  auto& os = ctx.text();
+  std::string path;
+  if (!a.generators.empty()) {
+    path = (fs::path(a.generators) / (kind + ".pt")).string();
+    require(fs::exists(path), "no ", kind, " generator in ", a.generators, " (expected ", path,
+            "; train one with genreg train --model ", kind, " --dataset ", spec.train_dataset, " --out ",
+            path, ")");
+    os << "generator " << kind << ": " << path << "\n";
+  } else {
+    path = (fs::path(a.out) / "generators" / (kind + ".pt")).string();
+    ModelConfig config;
+    config.kind = parse_model_kind(kind);
+    config.arch = "paper";
+    const auto train = load_dataset(spec.train_dataset, DatasetOptions().split("train"));
+    const auto test =
+        load_dataset(spec.train_dataset, DatasetOptions().split("test").range(IndexRange::parse("0:2000")));
+    config.height = train.height();
+    config.width = train.width();
+    config.latent_dim = spec.latent_dim;
+    config.channels = a.channels;
+    auto options = default_train_options(config.kind);
+    options.epochs(a.epochs > 0 ? a.epochs : default_epochs(config.kind)).seed(ctx.options().seed);
+    TrainingRunOptions run;
+    run.checkpoint = path;
+    run.log_dir = (fs::path(a.out) / "generators" / (kind + "_train")).string();
+    run.resume = true;
+    run.dataset = spec.train_dataset;
+    run.terminal = !ctx.options().json && isatty(STDOUT_FILENO);
+    fs::create_directories(fs::path(path).parent_path());
+    os << "training " << kind << " on " << train.size() << " " << spec.train_dataset << " images ("
+       << options.epochs() << " epochs; checkpoint " << path << ")\n";
+    const auto summary = run_training(config, options, train.images, test.images, run, ctx.device(), os);
+    record["training_seconds"] = summary.seconds;
+    record["epochs"] = summary.epochs_done;
+    record["log_dir"] = run.log_dir;
+    if (!std::isnan(summary.test_psnr)) record["test_reconstruction_psnr"] = summary.test_psnr;
+  }
+  auto model = load_generator(path, ctx.device());
+  check_generator_size(*model, height, width, "the " + spec.dataset + " images of " + spec.id);
+  record["checkpoint"] = path;
+  // The checkpoint's contents name this generator in the kept results: a retrained or replaced
+  // file makes them stale.
+  const auto bytes = read_file(path);
+  record["checkpoint_hash"] =
+      std::to_string(std::hash<std::string_view>{}(std::string_view(bytes.data(), bytes.size())));
+  record["model"] = model->config().to_json();
+  return model;
+}
+
+// A result kept on disk: result.json and the report reconstructions (and G(z), u for sparse).
+struct StoredResult {
+  fs::path dir;
+  explicit StoredResult(const fs::path& d) : dir(d) {}
+  bool exists() const { return fs::exists(dir / "result.json") && fs::exists(dir / "x.pt"); }
+};
+
+void store(const StoredResult& s, const MethodResult& r, const nlohmann::json& settings) {
+  fs::create_directories(s.dir);
+  save_tensor((s.dir / "x.pt").string(), r.x);
+  if (r.u.defined()) {
+    save_tensor((s.dir / "gz.pt").string(), r.gz);
+    save_tensor((s.dir / "u.pt").string(), r.u);
+  }
+  auto j = r.to_json(true);
+  j["settings"] = settings;
+  write_file_atomically((s.dir / "result.json").string(), j.dump(2) + "\n");
+}
+
+// The stored result when it was made with the same settings, else nothing.
+std::optional<MethodResult> restore(const StoredResult& s, const ExperimentMethod& method,
+                                    const nlohmann::json& settings, const torch::Tensor& truth) {
+  if (!s.exists()) return std::nullopt;
+  nlohmann::json j;
+  try {
+    const auto bytes = read_file((s.dir / "result.json").string());
+    j = nlohmann::json::parse(bytes.begin(), bytes.end());
+    if (j.at("settings") != settings) return std::nullopt;
+    MethodResult r;
+    r.method = method;
+    r.lambda = j.at("lambda").get<double>();
+    r.mu = j.value("mu", 0.0);
+    r.validation_psnr = j.at("validation_psnr").get<double>();
+    r.seconds = j.at("seconds").get<double>();
+    r.validation_curve = j.at("validation_curve").get<std::vector<std::vector<double>>>();
+    r.x = load_tensor((s.dir / "x.pt").string());
+    if (fs::exists(s.dir / "u.pt")) {
+      r.gz = load_tensor((s.dir / "gz.pt").string());
+      r.u = load_tensor((s.dir / "u.pt").string());
+    }
+    if (!r.x.sizes().equals(truth.sizes())) return std::nullopt;
+    r.metrics = compute_metrics(r.x, truth);
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;  // unreadable: run the method again
+  }
+}
+
+std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
+  std::vector<std::string> methods;
+  for (const auto& r : results)
+    if (std::find(methods.begin(), methods.end(), r.method.method) == methods.end())
+      methods.push_back(r.method.method);
+  std::vector<PlotPanel> panels;
+  PlotPanel classical{"classical", "lambda", "mean validation PSNR (dB)", true, false, {}, {}, {}};
+  for (const auto& method : methods) {
+    PlotPanel p{method, "lambda", "mean validation PSNR (dB)", true, false, {}, {}, {}};
+    for (const auto& r : results) {
+      if (r.method.method != method) continue;
+      // The curve of the chosen mu.
+      size_t k = 0;
+      for (size_t i = 0; i < r.method.mus.size(); ++i)
+        if (r.method.mus[i] == r.mu) k = i;
+      PlotSeries s{r.method.generative() ? generator_label(r.method.generator) : r.method.label(),
+                   r.method.lambdas, r.validation_curve.at(r.method.generative() ? k : 0)};
+      (r.method.generative() ? p : classical).series.push_back(s);
+    }
+    if (!p.series.empty()) {
+      if (std::any_of(results.begin(), results.end(), [&](const MethodResult& r) {
+            return r.method.method == method && r.method.mus.size() > 1;
+          }))
+        p.title += " (at the chosen mu)";
+      panels.push_back(p);
+    }
+  }
+  if (!classical.series.empty()) panels.push_back(classical);
+  return panels;
+}
+
+}  // namespace
+
+nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, Context& ctx) {
+  require(!a.out.empty(), "no output folder given");
+  require(a.restarts >= 1, "--restarts must be at least 1");
+  require(a.iterations >= 1, "--iterations must be at least 1");
+  ExperimentSpec spec = spec_in;
+  if (!a.validation.empty()) spec.validation = a.validation;
+  if (!a.report.empty()) spec.report = a.report;
+  if (!a.only.empty()) {
+    std::vector<ExperimentMethod> kept;
+    for (const auto& key : a.only) {
+      auto it = std::find_if(spec.methods.begin(), spec.methods.end(),
+                             [&](const ExperimentMethod& m) { return m.key() == key; });
+      if (it == spec.methods.end()) {
+        std::string known;
+        for (const auto& m : spec.methods) known += (known.empty() ? "" : ", ") + m.key();
+        fail("experiment ", spec.id, " has no method '", key, "' (it has ", known, ")");
+      }
+      kept.push_back(*it);
+    }
+    spec.methods = kept;
+    std::vector<std::string> generators;
+    for (const auto& g : spec.generators)
+      if (std::any_of(kept.begin(), kept.end(), [&](const ExperimentMethod& m) { return m.generator == g; }))
+        generators.push_back(g);
+    spec.generators = generators;
+  }
+  const auto t0 = Clock::now();
+  auto& os = ctx.text();
+  fs::create_directories(a.out);
+  os << spec.id << ": " << spec.description << "\n";
+
+  nlohmann::json summary = {{"experiment", spec.id},
+                            {"description", spec.description},
+                            {"dataset", spec.dataset},
+                            {"train_dataset", spec.train_dataset},
+                            {"operator", spec.operator_spec},
+                            {"sigma", spec.sigma},
+                            {"validation", spec.validation},
+                            {"report", spec.report},
+                            {"restarts", a.restarts},
+                            {"iterations", a.iterations},
+                            {"seed", ctx.options().seed},
+                            {"device", ctx.device().str()},
+                            {"generators", nlohmann::json::object()}};
+
+  // 1. The ground truth: test images up to the end of the later range.
+  const auto validation_range = IndexRange::parse(spec.validation);
+  const auto report_range = IndexRange::parse(spec.report);
+  const int64_t stop = std::max(validation_range.stop, report_range.stop);
+  require(validation_range.stop > validation_range.start && report_range.stop > report_range.start,
+          "validation and report ranges must be non-empty and have an end");
+  require(validation_range.stop <= report_range.start || report_range.stop <= validation_range.start,
+          "the validation images ", spec.validation, " overlap the report images ", spec.report);
+  const auto data = load_dataset(spec.dataset, DatasetOptions().split("test").range(IndexRange{0, stop}));
+
+  // 2. Generators.
+  std::map<std::string, GeneratorPtr> generators;
+  for (const auto& kind : spec.generators) {
+    nlohmann::json record;
+    generators[kind] = obtain_generator(spec, kind, a, data.height(), data.width(), ctx, record);
+    summary["generators"][kind] = record;
+  }
+  const double training_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // 3. Measurements of the validation and report images (one file, positions by test index).
+  auto m = simulate_measurements(data, spec.operator_spec, NoiseModel::parse(std::to_string(spec.sigma)),
+                                 ctx.options().seed);
+  save_measurements((fs::path(a.out) / "measurements.pt").string(), m);
+  m.y = m.y.to(ctx.device());
+  m.x_true = m.x_true.to(ctx.device());
+  const auto positions = [](const IndexRange& r) { return torch::arange(r.start, r.stop, torch::kLong); };
+  const auto validation = m.select(positions(validation_range).to(m.y.device()));
+  const auto report = m.select(positions(report_range).to(m.y.device()));
+  const auto truth = report.x_true.to(torch::kCPU, torch::kFloat32);
+  os << "measurements: " << spec.operator_spec << " of " << spec.dataset << " test images " << spec.validation
+     << " (validation) and " << spec.report << " (report), sigma " << spec.sigma << "\n";
+
+  // 4. Methods.
+  ExperimentRunOptions run;
+  run.generative.restarts(a.restarts).iterations(a.iterations).seed(ctx.options().seed);
+  run.batch = a.batch;
+  run.log = [&](const std::string& line) { os << line << std::endl; };
+  std::vector<MethodResult> results;
+  for (size_t i = 0; i < spec.methods.size(); ++i) {
+    const auto& method = spec.methods[i];
+    const StoredResult stored(fs::path(a.out) / "methods" / file_key(method));
+    nlohmann::json settings = {{"lambdas", method.lambdas},      {"mus", method.mus},
+                               {"operator", spec.operator_spec}, {"sigma", spec.sigma},
+                               {"validation", spec.validation},  {"report", spec.report},
+                               {"seed", ctx.options().seed}};
+    if (method.generative()) {
+      settings["restarts"] = a.restarts;
+      settings["iterations"] = a.iterations;
+      settings["generator"] = summary["generators"][method.generator]["checkpoint_hash"];
+      settings["model"] = summary["generators"][method.generator]["model"];
+    }
+    os << "[" << i + 1 << "/" << spec.methods.size() << "] " << method.label();
+    if (auto kept = restore(stored, method, settings, truth)) {
+      os << ": kept from an earlier run (" << stored.dir.string() << ")\n";
+      results.push_back(*kept);
+      continue;
+    }
+    os << ": choosing lambda" << (method.mus.size() > 1 ? " and mu" : "") << " on " << validation.size()
+       << " validation images, then " << report.size() << " report images\n"
+       << std::flush;
+    auto r = run_experiment_method(method, method.generative() ? generators.at(method.generator) : nullptr,
+                                   validation, report, run);
+    store(stored, r, settings);
+    os << "  " << method.label() << ": psnr_paper " << fixed(r.metrics[1].summary.mean, 2) << " +- "
+       << fixed(r.metrics[1].summary.std, 2) << ", psnr " << fixed(r.metrics[0].summary.mean, 2) << ", ssim "
+       << fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
+    if (method.generative()) os << ", mu " << r.mu;
+    os << "; " << fixed(r.seconds, 1) << " s)\n";
+    results.push_back(r);
+  }
+
+  // 5. Table, figures, report.
+  const auto md = experiment_markdown(spec, results);
+  write_file_atomically((fs::path(a.out) / "table.md").string(), md);
+  nlohmann::json methods = nlohmann::json::array();
+  for (const auto& r : results) {
+    auto j = r.to_json(false);
+    auto p = spec.paper.find(r.method.key());
+    if (p != spec.paper.end()) j["paper_psnr_paper"] = {{"mean", p->second.mean}, {"std", p->second.std}};
+    methods.push_back(j);
+  }
+  summary["methods"] = methods;
+
+  const int64_t shown = std::min<int64_t>(8, truth.size(0));
+  const auto pick = torch::linspace(0, truth.size(0) - 1, shown).round().to(torch::kLong);
+  std::vector<GridRow> rows{{truth.index_select(0, pick)}};
+  std::string row_names = "truth";
+  for (const auto& r : results) {
+    rows.push_back({r.x.index_select(0, pick)});
+    row_names += " / " + r.method.label();
+  }
+  write_comparison_grid((fs::path(a.out) / "reconstructions.png").string(), rows);
+  write_line_plot((fs::path(a.out) / "validation.png").string(), sweep_panels(results), 420, 340);
+  std::vector<std::string> decompositions;
+  for (const auto& r : results) {
+    if (!r.u.defined()) continue;
+    const auto name = "decomposition-" + file_key(r.method) + ".png";
+    write_comparison_grid((fs::path(a.out) / name).string(),
+                          {{truth.index_select(0, pick)},
+                           {r.gz.index_select(0, pick)},
+                           {r.u.index_select(0, pick), Colormap::diverging, 0.0, 0.5},
+                           {r.x.index_select(0, pick)}});
+    decompositions.push_back(name);
+  }
+
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  summary["seconds"] = seconds;
+  summary["training_seconds"] = training_seconds;
+  write_file_atomically((fs::path(a.out) / "results.json").string(), summary.dump(2) + "\n");
+
+  HtmlReport html(a.title.empty() ? "genreg experiment " + spec.id : a.title);
+  html.paragraph(spec.description + ". Ground truth: " + spec.dataset + " test images " + spec.report +
+                 "; parameters chosen by mean PSNR on test images " + spec.validation + "; " +
+                 std::to_string(a.restarts) + " restart(s) and " + std::to_string(a.iterations) +
+                 " iterations per generative solve. Total time " + format_duration(seconds) + " (" +
+                 format_duration(training_seconds) + " for the generators) on " + ctx.device().str() + ".");
+  std::vector<std::vector<std::string>> table;
+  for (const auto& r : results) {
+    auto p = spec.paper.find(r.method.key());
+    std::string paper = "-";
+    if (p != spec.paper.end())
+      paper = fixed(p->second.mean, 2) + (p->second.std > 0 ? " +- " + fixed(p->second.std, 2) : "");
+    table.push_back(
+        {r.method.label(), fixed(r.metrics[1].summary.mean, 2) + " +- " + fixed(r.metrics[1].summary.std, 2),
+         paper, fixed(r.metrics[0].summary.mean, 2) + " +- " + fixed(r.metrics[0].summary.std, 2),
+         fixed(r.metrics[2].summary.mean, 3) + " +- " + fixed(r.metrics[2].summary.std, 3),
+         fixed(r.lambda, 4) + (r.method.generative() ? ", mu " + fixed(r.mu, 4) : ""), fixed(r.seconds, 1)});
+  }
+  html.heading("Results on " + std::to_string(truth.size(0)) + " images", 2)
+      .table({"method", "psnr_paper", "paper", "psnr", "ssim", "lambda", "seconds"}, table);
+  html.figure("reconstructions.png", "rows: " + row_names + " (evenly spaced report images)");
+  html.figure("validation.png", "mean PSNR on the validation images against lambda");
+  for (const auto& name : decompositions)
+    html.figure(name, "truth / G(z) / deviation u (red positive, blue negative) / x = G(z) + u");
+  for (const auto& [kind, generator] : generators) {
+    // Samples from the latent prior, drawn from a fixed seed.
+    torch::manual_seed(ctx.options().seed + 17);
+    torch::Tensor samples;
+    {
+      torch::NoGradGuard no_grad;
+      samples = generator->sample(32).to(torch::kCPU, torch::kFloat32);
+    }
+    const auto name = "samples-" + kind + ".png";
+    write_image_grid((fs::path(a.out) / name).string(), samples);
+    html.figure(name, generator_label(kind) + ": 32 samples G(z), z ~ N(0, I)");
+  }
+  html.link("table.md", "table.md").link("results.json", "results.json");
+  html.write((fs::path(a.out) / "report.html").string());
+  os << "\n"
+     << md << "\nwrote " << (fs::path(a.out) / "report.html").string() << " (" << format_duration(seconds)
+     << ")\n";
+  return summary;
+}
+
+}  // namespace genreg::cli

@@ -1,0 +1,31 @@
+#pragma once
+// One reference experiment end to end, shared by `genreg experiment` and `genreg demo`: get the
+// generators (load them from a folder, or train them with the default recipe, resuming a killed
+// run), simulate the measurements, run every method (parameters chosen on the validation images)
+// and write the table (markdown and JSON), the figures and an HTML report. Every method's result is
+// kept on disk as soon as it is done, so a killed run starts again where it stopped.
+#include <string>
+#include <vector>
+
+#include "genreg/cli/cli.h"
+#include "genreg/eval/experiment.h"
+
+namespace genreg::cli {
+
+struct ExperimentArgs {
+  std::string out;
+  std::string generators;          // folder with KIND.pt per generator; empty: train them into out/
+  int64_t restarts = 4;            // per image, generative methods
+  int64_t iterations = 200;        // of every generative method
+  int64_t epochs = 0;              // training epochs (0: the recipe's default)
+  int64_t channels = 32;           // base channels of trained generators
+  int64_t batch = 2048;            // largest batch of samples solved at once
+  std::vector<std::string> only;   // method keys to run (empty: all), e.g. hard/vae, tv
+  std::string title;               // report title (default: the experiment's description)
+  std::string validation, report;  // test index ranges (default: the protocol's 0:20 and 100:200)
+};
+
+// Returns the JSON summary it also writes to out/results.json.
+nlohmann::json run_experiment(const ExperimentSpec& spec, const ExperimentArgs& args, Context& ctx);
+
+}  // namespace genreg::cli

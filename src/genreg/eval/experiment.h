@@ -1,0 +1,89 @@
+#pragma once
+// The paper's reference experiments (PROTOCOL.md, "Reference experiments") as data: which images,
+// operator, noise, generators and methods, the parameter grids, and the paper's Table 1 numbers;
+// and one method of an experiment run end to end: parameters chosen on the validation images by
+// mean PSNR, then the report images solved at the chosen parameters and scored.
+#include <torch/torch.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "genreg/eval/metrics.h"
+#include "genreg/eval/parameter_choice.h"
+#include "genreg/models/generator.h"
+#include "genreg/solvers/generative_methods.h"
+
+namespace genreg {
+
+struct ExperimentMethod {
+  std::string method;            // hard, relaxed, sparse, sparse-tv, pgd, encoder, tv or tikhonov
+  std::string generator;         // model kind (ae, vae, wgan-gp, ...) for generative methods, else ""
+  std::vector<double> lambdas;   // grid chosen from on the validation images
+  std::vector<double> mus{1.0};  // relaxed, sparse, sparse-tv: grid of the latent prior's weight
+
+  bool generative() const { return !generator.empty(); }
+  // "hard/vae", "tv": names files and JSON entries.
+  std::string key() const;
+  // "hard (VAE)", "TV": for tables and captions.
+  std::string label() const;
+};
+
+// "AE", "VAE", "GAN" (the paper's name for its WGAN-GP), ...: column headings.
+std::string generator_label(const std::string& kind);
+
+// Mean +- std of one of the paper's cells (psnr_paper).
+struct PaperCell {
+  double mean = 0.0, std = 0.0;
+};
+
+struct ExperimentSpec {
+  std::string id, description;
+  std::string dataset;        // ground truth (test split)
+  std::string train_dataset;  // the generators' training data
+  std::string operator_spec;
+  double sigma = 0.1;
+  int64_t latent_dim = 8;
+  std::string validation = "0:20", report = "100:200";  // test indices
+  std::vector<std::string> generators;                  // model kinds, in table order
+  std::vector<ExperimentMethod> methods;
+  std::map<std::string, PaperCell> paper;  // by ExperimentMethod::key()
+};
+
+std::vector<std::string> experiment_ids();
+// Throws genreg::Error for an unknown id.
+ExperimentSpec experiment_spec(const std::string& id);
+
+struct ExperimentRunOptions {
+  GenerativeOptions generative;  // restarts, iterations, seed, ... (mu is set from the grid)
+  int64_t batch = 2048;          // largest batch of samples solved at once
+  std::function<void(const std::string&)> log;
+};
+
+struct MethodResult {
+  ExperimentMethod method;
+  double lambda = 0.0, mu = 0.0;
+  double validation_psnr = 0.0;  // mean over the validation images at the chosen parameters
+  double seconds = 0.0;          // parameter choice and the report solve
+  torch::Tensor x;               // (N, 1, H, W) reconstructions of the report images
+  torch::Tensor gz, u;           // sparse methods: generator part and deviation (else undefined)
+  std::vector<MetricValues> metrics;
+  // Validation PSNR over the grid, one curve per mu: (mus, lambdas).
+  std::vector<std::vector<double>> validation_curve;
+
+  nlohmann::json to_json(bool per_image = false) const;
+};
+
+// Chooses (lambda, mu) on `validation` by mean PSNR and solves `report` with them. `generator` is
+// used by generative methods only.
+MethodResult run_experiment_method(const ExperimentMethod& method, const GeneratorPtr& generator,
+                                   const Measurements& validation, const Measurements& report,
+                                   const ExperimentRunOptions& options);
+
+// Tables of psnr_paper (beside the paper's numbers), psnr and ssim: rows are methods, columns the
+// generators, as in the paper's Table 1.
+std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<MethodResult>& results);
+
+}  // namespace genreg

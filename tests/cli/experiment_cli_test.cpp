@@ -1,0 +1,101 @@
+// genreg experiment and the parameter-choice bookkeeping of one experiment run, from the command
+// line, on a tiny generator and a handful of images.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+
+using genreg::testing::run_genreg;
+using genreg::testing::TempDir;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(ExperimentCli, RunsKeepsResultsAndContinues) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "gens");
+  ASSERT_EQ(run_genreg("train --model vae --indices 0:128 --channels 4 --epochs 1 --batch-size 32 "
+                       "--test-indices 0:16 --out " +
+                       (dir / "gens/vae.pt"))
+                .status,
+            0);
+  auto command = [&](int iterations) {
+    return "--json experiment table1a --generators " + (dir / "gens") +
+           " --only hard/vae tv --restarts 2 --validate 0:4 --report 100:106 --out " + (dir / "exp") +
+           " --iterations " + std::to_string(iterations);
+  };
+  const std::string args = command(15);
+  auto first = run_genreg(args);
+  ASSERT_EQ(first.status, 0) << first.err;
+  const auto summary = nlohmann::json::parse(first.out);
+  ASSERT_EQ(summary["methods"].size(), 2u);
+  for (const auto& m : summary["methods"]) {
+    // The chosen lambda is the grid point with the best mean validation PSNR.
+    const auto grid = m["lambda_grid"].get<std::vector<double>>();
+    const auto curves = m["validation_curve"].get<std::vector<std::vector<double>>>();
+    double best = -1e300;
+    for (const auto& c : curves) best = std::max(best, *std::max_element(c.begin(), c.end()));
+    EXPECT_DOUBLE_EQ(m["validation_psnr"].get<double>(), best) << m["label"];
+    EXPECT_NE(std::find(grid.begin(), grid.end(), m["lambda"].get<double>()), grid.end());
+    EXPECT_EQ(m["metrics"]["psnr"]["count"].get<int64_t>(), 6);
+    EXPECT_GT(m["metrics"]["psnr"]["mean"].get<double>(), 5.0);
+    // psnr_paper is psnr with data range 2: 20 log10(2) dB higher.
+    EXPECT_NEAR(m["metrics"]["psnr_paper"]["mean"].get<double>() - m["metrics"]["psnr"]["mean"].get<double>(),
+                20 * std::log10(2.0), 1e-9);
+  }
+  EXPECT_DOUBLE_EQ(summary["methods"][1]["paper_psnr_paper"]["mean"].get<double>(), 21.54);
+  const auto table = slurp(dir / "exp/table.md");
+  EXPECT_NE(table.find("| hard |"), std::string::npos) << table;
+  EXPECT_NE(table.find("21.54 +- 1.32"), std::string::npos) << table;
+  for (const char* f : {"report.html", "reconstructions.png", "validation.png", "samples-vae.png",
+                        "measurements.pt", "results.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / ("exp/" + std::string(f)))) << f;
+
+  // The same command again keeps both results instead of solving again.
+  auto second = run_genreg(args);
+  ASSERT_EQ(second.status, 0) << second.err;
+  size_t kept = 0;
+  for (size_t p = second.err.find("kept from an earlier run"); p != std::string::npos;
+       p = second.err.find("kept from an earlier run", p + 1))
+    ++kept;
+  EXPECT_EQ(kept, 2u) << second.err;
+  const auto again = nlohmann::json::parse(second.out);
+  for (size_t k = 0; k < 2; ++k) EXPECT_EQ(again["methods"][k]["metrics"], summary["methods"][k]["metrics"]);
+
+  // Other settings are a fresh run, not a stale result.
+  auto other = run_genreg(command(10));
+  ASSERT_EQ(other.status, 0) << other.err;
+  EXPECT_NE(other.err.find("kept from an earlier run"), std::string::npos);  // tv does not depend on it
+  EXPECT_EQ(other.err.find("hard (VAE): kept"), std::string::npos) << other.err;
+}
+
+TEST(ExperimentCli, BadRequestsAreOneLineErrors) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "empty");
+  struct Case {
+    std::string args, message;
+  } cases[] = {
+      {"experiment table9", "unknown experiment 'table9'"},
+      {"experiment table1a --generators " + (dir / "empty") + " --only hard/vae", "no vae generator"},
+      {"experiment table1a --only hard/vae2", "has no method 'hard/vae2'"},
+      {"experiment table1a --only tv --validate 0:20 --report 10:30", "overlap"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_genreg(c.args + " --out " + (dir / "out"));
+    EXPECT_EQ(r.status, 2) << c.args << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
+  }
+}

@@ -1,0 +1,64 @@
+// The experiment specifications and one method of an experiment: parameter choice by validation.
+#include "genreg/eval/experiment.h"
+
+#include <gtest/gtest.h>
+
+#include "genreg/core/error.h"
+#include "genreg/data/dataset.h"
+#include "genreg/operators/measurements.h"
+#include "genreg/solvers/reconstructor.h"
+
+namespace genreg {
+namespace {
+
+TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
+  for (const auto& id : experiment_ids()) {
+    const auto spec = experiment_spec(id);
+    EXPECT_FALSE(spec.paper.empty()) << id;
+    for (const auto& [key, cell] : spec.paper) {
+      const bool found = std::any_of(spec.methods.begin(), spec.methods.end(),
+                                     [&](const ExperimentMethod& m) { return m.key() == key; });
+      EXPECT_TRUE(found) << id << ": " << key;
+      EXPECT_GT(cell.mean, 10.0) << key;
+    }
+    for (const auto& m : spec.methods) {
+      EXPECT_FALSE(m.lambdas.empty()) << m.key();
+      if (m.generative())
+        EXPECT_NE(std::find(spec.generators.begin(), spec.generators.end(), m.generator),
+                  spec.generators.end());
+    }
+  }
+  EXPECT_EQ(experiment_spec("table1a").operator_spec, "cs:150");
+  EXPECT_EQ(experiment_spec("table1b").latent_dim, 10);
+  EXPECT_EQ(experiment_spec("shapes-plus-tomo").sigma, 0.05);
+  EXPECT_THROW(experiment_spec("table2"), Error);
+}
+
+TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {
+  const auto data = load_dataset("mnist", DatasetOptions().split("test").range(IndexRange::parse("0:10")));
+  const auto m = simulate_measurements(data, "cs:150", NoiseModel::parse("0.1"), 3);
+  const auto validation = m.select(torch::arange(0, 4, torch::kLong));
+  const auto report = m.select(torch::arange(4, 10, torch::kLong));
+  ExperimentMethod tv{"tv", "", {0.01, 1.0, 100.0}, {1.0}};
+  const auto r = run_experiment_method(tv, nullptr, validation, report, {});
+  ASSERT_EQ(r.validation_curve.size(), 1u);
+  const auto& curve = r.validation_curve[0];
+  const auto best = std::max_element(curve.begin(), curve.end()) - curve.begin();
+  EXPECT_EQ(r.lambda, tv.lambdas[best]);
+  EXPECT_EQ(r.validation_psnr, curve[best]);
+  // The curve is the PSNR of TV at each lambda on the validation images, solved independently.
+  const TvReconstructor solver;
+  for (size_t k = 0; k < tv.lambdas.size(); ++k) {
+    const auto x = reconstruct(solver, validation, torch::full({4}, tv.lambdas[k], torch::kFloat64));
+    EXPECT_NEAR(curve[k], psnr(x.to(torch::kFloat32), validation.x_true).mean().item<double>(), 1e-3);
+  }
+  // The report images are solved at the chosen lambda and scored against their own truth.
+  const auto x = reconstruct(solver, report, torch::full({6}, r.lambda, torch::kFloat64));
+  EXPECT_TRUE(torch::allclose(r.x, x.to(torch::kFloat32), 1e-5, 1e-5));
+  EXPECT_NEAR(r.metrics[0].summary.mean, psnr(x.to(torch::kFloat32), report.x_true).mean().item<double>(),
+              1e-6);
+  EXPECT_EQ(r.metrics[0].summary.count, 6);
+}
+
+}  // namespace
+}  // namespace genreg
