@@ -286,12 +286,16 @@ std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<Me
   table("ssim", 3, false);
   md << "\n### Chosen parameters\n\n| method | lambda | mu | validation PSNR (dB) | seconds "
         "|\n|---|---|---|---|---|\n";
-  for (const auto& r : results) {
-    md << "| " << r.method.label() << " | " << r.lambda << " | " << (r.method.generative() ? r.mu : 0.0)
-       << " | " << std::fixed << std::setprecision(2) << r.validation_psnr << " | " << std::setprecision(1)
-       << r.seconds << " |\n"
-       << std::defaultfloat;
-  }
+  auto number = [](double v, int digits, bool fixed) {
+    std::ostringstream out;
+    if (fixed) out << std::fixed;
+    out << std::setprecision(digits) << v;
+    return out.str();
+  };
+  for (const auto& r : results)
+    md << "| " << r.method.label() << " | " << number(r.lambda, 4, false) << " | "
+       << (r.method.generative() ? number(r.mu, 4, false) : "-") << " | "
+       << number(r.validation_psnr, 2, true) << " | " << number(r.seconds, 1, true) << " |\n";
   return md.str();
 }
 
