@@ -176,12 +176,11 @@ LatentRun solve_hard(const LatentProblem& p) {
     // Algorithm 1 on the sub-batch of samples still working: the objective of the samples `index`.
     struct HardObjective : BatchObjective {
       const LatentProblem* p;
+      // Value and gradient of every row: the deferred evaluation below, differentiated at once.
       std::pair<torch::Tensor, torch::Tensor> value_and_gradient(const torch::Tensor& z,
                                                                  const torch::Tensor& index) const override {
-        const auto data = p->data->select(index);
-        LatentProblem q = *p;
-        q.data = &data;
-        return data_through_generator(q, {}, p->lambda.index_select(0, index)).value_and_gradient(z);
+        auto d = value_deferred(z, index);
+        return {d.value, d.gradient(torch::arange(z.size(0), index.options()))};
       }
       torch::Tensor value(const torch::Tensor& z, const torch::Tensor& index) const override {
         return p->data->select(index).value(p->generator->decode(z)) +
