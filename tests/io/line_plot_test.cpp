@@ -41,3 +41,21 @@ TEST(LinePlot, MismatchedSeriesAreErrors) {
   panel.series.push_back({"bad", {1, 2}, {1}});
   EXPECT_THROW(write_line_plot(dir / "bad.png", {panel}), genreg::Error);
 }
+
+TEST(LinePlot, BarsAreFilledWherePointsAreNot) {
+  genreg::testing::TempDir dir;
+  // The same values as filled bars, as a line and as scatter points, each in a panel of its own.
+  PlotPanel bars{"bars", "x", "count"}, line{"line", "x", "count"}, points{"points", "x", "count"};
+  const std::vector<double> x{0.5, 1.5, 2.5, 3.5}, y{3, 7, 5, 2};
+  bars.series.push_back({"", x, y, "b", SeriesKind::bars});
+  line.series.push_back({"", x, y, "b-", SeriesKind::line});
+  points.series.push_back({"", x, y, "b .", SeriesKind::points});
+  const auto path = dir / "kinds.png";
+  write_line_plot(path, {bars, line, points}, 300, 300);
+  const auto image = read_png(path);
+  ASSERT_EQ(image.size(2), 900);
+  auto dark = [&](int panel) { return (image.narrow(2, 300 * panel, 300) < 0.5).sum().item<int64_t>(); };
+  // Bars cover an area; a line and four points only a few pixels more than the frame and grid.
+  EXPECT_GT(dark(0), 3 * dark(1));
+  EXPECT_GT(dark(0), 3 * dark(2));
+}

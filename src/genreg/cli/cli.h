@@ -65,6 +65,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands);
 void add_train_command(CLI::App& app, Commands& commands);
 void add_sample_command(CLI::App& app, Commands& commands);
 void add_experiment_command(CLI::App& app, Commands& commands);
+void add_evaluate_command(CLI::App& app, Commands& commands);
 
 int run_cli(int argc, char** argv);
 

@@ -1,6 +1,11 @@
 #include "genreg/core/runtime.h"
 
+#include <ATen/Parallel.h>
 #include <dlfcn.h>
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include <cstdlib>
 #include <thread>
@@ -30,6 +35,16 @@ bool set_blas_threads(int threads) {
   set(threads);
   return true;
 }
+
+void denormals_to_zero_at_load() {
+#if defined(__SSE__) || defined(__x86_64__)
+  // MXCSR bit 15: flush-to-zero (denormal results become 0); bit 6: denormals-are-zero (denormal
+  // inputs read as 0).
+  _mm_setcsr(_mm_getcsr() | 0x8040u);
+#endif
+}
+
+bool flush_denormals() { return at::globalContext().setFlushDenormal(true); }
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::Device(torch::kCPU);

@@ -19,6 +19,22 @@ int configure_threads(int threads);
 // idle BLAS threads spin and take the cores from LibTorch's own threads.
 bool set_blas_threads(int threads);
 
+// Denormal floats flushed to zero (the CPU's FTZ and DAZ modes). Measured (BENCHMARKS.md): a
+// shapes VAE trained for a few epochs carries denormal activations and gradients, and resuming its
+// training ran at 22 images/s against 85 for a fresh model (1 thread: 12 against 58), the
+// microcode assist that every denormal operation costs. Values below 1.2e-38 become 0, far below
+// anything an image or a weight resolves.
+//
+// The mode is a per-thread register that new threads copy from their creator, and LibTorch's
+// OpenMP pool and OpenBLAS's threads start while the shared libraries load, before main(). So the
+// program sets it first of all: denormals_to_zero_at_load() runs from the executable's
+// .preinit_array (cli/main.cpp), ahead of every library constructor. It touches only the CPU
+// register (no LibTorch), and is a no-op where the architecture has no such mode.
+void denormals_to_zero_at_load();
+// The same for the calling thread through LibTorch (at::globalContext().setFlushDenormal); threads
+// that already exist keep their mode. Returns false where the CPU has no such mode.
+bool flush_denormals();
+
 // Parses "cpu", "cuda" or "cuda:N"; an unavailable CUDA device is an error, not a silent fallback.
 torch::Device parse_device(const std::string& name);
 

@@ -13,6 +13,22 @@ namespace genreg {
 namespace {
 
 const char* kPens[] = {"b-o", "r-s", "G-d", "m-^", "c-v", "k-x", "n-+", "q-*"};
+const char* kColours = "brGmcknq";
+
+std::string default_pen(SeriesKind kind, size_t s) {
+  const char colour = kColours[s % 8];
+  switch (kind) {
+    case SeriesKind::points:
+      return std::string(1, colour) + " .";
+    case SeriesKind::steps:
+      return std::string(1, colour) + "-2";
+    case SeriesKind::bars:
+      return std::string(1, colour);
+    case SeriesKind::line:
+      break;
+  }
+  return kPens[s % 8];
+}
 
 // Data range of a panel, widened so that lines and points are not on the frame; log axes keep to
 // positive values.
@@ -27,6 +43,15 @@ void panel_range(const PlotPanel& panel, double& x0, double& x1, double& y0, dou
   for (const auto& s : panel.series) {
     for (double v : s.x) take(v, panel.log_x, x0, x1);
     for (double v : s.y) take(v, panel.log_y, y0, y1);
+    // Histograms stand on zero and their outer bins are half a bin wider than the centres.
+    if ((s.kind == SeriesKind::steps || s.kind == SeriesKind::bars) && !s.x.empty()) {
+      if (!panel.log_y) take(0.0, false, y0, y1);
+      if (s.x.size() >= 2) {
+        const double half = 0.5 * (s.x[1] - s.x[0]);
+        take(s.x.front() - half, panel.log_x, x0, x1);
+        take(s.x.back() + half, panel.log_x, x0, x1);
+      }
+    }
   }
   for (const auto& l : panel.horizontal_lines) take(l.y, panel.log_y, y0, y1);
   if (!std::isfinite(x0)) x0 = panel.log_x ? 0.1 : 0, x1 = panel.log_x ? 10 : 1;
@@ -91,8 +116,22 @@ void write_line_plot(const std::string& path, const std::vector<PlotPanel>& pane
         xs.a[i] = series.x[i];
         ys.a[i] = std::isfinite(series.y[i]) ? series.y[i] : NAN;
       }
-      const std::string pen = series.style.empty() ? kPens[s % 8] : series.style;
-      gr.Plot(xs, ys, pen.c_str());
+      const std::string pen = series.style.empty() ? default_pen(series.kind, s) : series.style;
+      if (series.kind == SeriesKind::bars) {
+        gr.Bars(xs, ys, pen.c_str());
+      } else if (series.kind == SeriesKind::steps && series.x.size() >= 2) {
+        // MathGL's Step draws from each point to the next; give it the bin edges so that every
+        // bin is a flat segment over its own width, closed down to zero at both ends.
+        const size_t n = series.x.size();
+        const double half = 0.5 * (series.x[1] - series.x[0]);
+        mglData ex(static_cast<long>(n + 2)), ey(static_cast<long>(n + 2));
+        ex.a[0] = series.x[0] - half, ey.a[0] = 0;
+        for (size_t i = 0; i < n; ++i) ex.a[i + 1] = series.x[i] - half, ey.a[i + 1] = ys.a[i];
+        ex.a[n + 1] = series.x[n - 1] + half, ey.a[n + 1] = 0;
+        gr.Step(ex, ey, pen.c_str());
+      } else {
+        gr.Plot(xs, ys, pen.c_str());
+      }
       if (!series.label.empty()) {
         gr.AddLegend(series.label.c_str(), pen.c_str());
         legend = true;

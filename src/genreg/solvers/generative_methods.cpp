@@ -1,6 +1,7 @@
 #include "genreg/solvers/generative_methods.h"
 
 #include <chrono>
+#include <optional>
 
 #include "genreg/core/error.h"
 #include "genreg/functionals/norms.h"
@@ -39,6 +40,37 @@ torch::Tensor keep_settled(const torch::Tensor& settled_before, const torch::Ten
   shape[0] = -1;
   return torch::where(settled_before.view(shape), old_value, new_value);
 }
+
+// The samples of a batch still iterating, and the problem restricted to them: the alternating
+// methods work on these rows alone, so that settled samples cost nothing (as in Algorithm 1's
+// minimize_backtracking). Not copyable: `problem.data` points into the object itself.
+class ActiveRows {
+ public:
+  ActiveRows(const LatentProblem& p, const torch::Tensor& done)
+      : index((~done).nonzero().flatten()), all(index.numel() == done.numel()), problem(p) {
+    if (!all) {
+      data_.emplace(p.data->select(index));
+      problem.data = &*data_;
+      problem.lambda = p.lambda.index_select(0, index);
+    }
+  }
+  ActiveRows(const ActiveRows&) = delete;
+  ActiveRows& operator=(const ActiveRows&) = delete;
+
+  // Rows of a full-batch tensor (the tensor itself when every row is active).
+  torch::Tensor of(const torch::Tensor& full) const { return all ? full : full.index_select(0, index); }
+  // The full-batch tensor with the active rows replaced by `part`.
+  torch::Tensor put(const torch::Tensor& full, const torch::Tensor& part) const {
+    return all ? part : full.index_copy(0, index, part);
+  }
+
+  const torch::Tensor index;
+  const bool all;
+  LatentProblem problem;
+
+ private:
+  std::optional<DataFidelity> data_;
+};
 
 // Summary of a fixed-iteration alternating method.
 SolverSummary alternating_summary(const torch::Tensor& objective, int64_t iterations,
@@ -236,38 +268,40 @@ LatentRun solve_relaxed(const LatentProblem& p) {
   auto stalled = done.clone();
   std::vector<double> history;
   torch::Tensor objective;
-  const auto lam = per_sample(p.lambda, x);
   int64_t k = 0;
   while (k < o.iterations() && !done.all().item<bool>()) {
     ++k;
-    const auto before = done.clone();
-    const auto z_old = z, gz_old = gz, x_old = x, Lz_old = Lz.clone(), Lx_old = Lx.clone();
+    // One iteration on the samples not yet settled; settled ones keep their values.
+    const ActiveRows a(p, done);
+    const LatentProblem& q = a.problem;
+    const auto za = a.of(z), xa = a.of(x);
+    auto Lza = a.of(Lz), Lxa = a.of(Lx);
     // z-step: min_z lambda (||G(z) - x||^2 + mu R_z(z)).
-    const auto sz = backtracking_step(fit_generator(p, x, p.lambda, torch::full_like(p.lambda, mu)), z, Lz,
+    const auto sz = backtracking_step(fit_generator(q, xa, q.lambda, torch::full_like(q.lambda, mu)), za, Lza,
                                       o.backtracking(), latent_projection(p.prior));
-    z = sz.x;
-    gz = decode_no_grad(*p.generator, z);
+    const auto gza = decode_no_grad(*p.generator, sz.x);
     // x-step: min_x D(x) + lambda ||G(z) - x||^2 (gradient A^T(Ax - y)/sigma^2 + 2 lambda (x - G(z))).
+    const auto lam = per_sample(q.lambda, xa);
     SmoothPart fx;
     fx.value = [&](const torch::Tensor& v, const torch::Tensor& index) {
-      const auto d = index.numel() == v.size(0) && v.size(0) == x.size(0) ? p.data->value(v)
-                                                                          : p.data->select(index).value(v);
-      return d + rows(p.lambda, index) * squared_norm(v - rows(gz, index));
+      const auto d = index.numel() == xa.size(0) ? q.data->value(v) : q.data->select(index).value(v);
+      return d + rows(q.lambda, index) * squared_norm(v - rows(gza, index));
     };
     fx.value_and_gradient = [&](const torch::Tensor& v) {
-      return std::make_pair(p.data->value(v) + p.lambda * squared_norm(v - gz),
-                            p.data->gradient(v) + 2.0 * lam * (v - gz));
+      return std::make_pair(q.data->value(v) + q.lambda * squared_norm(v - gza),
+                            q.data->gradient(v) + 2.0 * lam * (v - gza));
     };
-    const auto sx = backtracking_step(fx, x, Lx, o.backtracking());
-    done = done | (settled(sz, z, o.tolerance()) & settled(sx, x, o.tolerance()));
-    stalled = stalled | (sz.stalled & sx.stalled);
-    x = keep_settled(before, x_old, sx.x);
-    z = keep_settled(before, z_old, z);
-    gz = keep_settled(before, gz_old, gz);
-    Lz = keep_settled(before, Lz_old, Lz);
-    Lx = keep_settled(before, Lx_old, Lx);
-    const auto fresh = (sx.value + (p.lambda * mu * p.prior.value(z)).to(torch::kFloat64));
-    objective = objective.defined() ? keep_settled(before, objective, fresh) : fresh;
+    const auto sx = backtracking_step(fx, xa, Lxa, o.backtracking());
+    const auto fresh = sx.value + (q.lambda * mu * p.prior.value(sz.x)).to(torch::kFloat64);
+    done = a.put(done, settled(sz, sz.x, o.tolerance()) & settled(sx, xa, o.tolerance()));
+    stalled = a.put(stalled, a.of(stalled) | (sz.stalled & sx.stalled));
+    x = a.put(x, sx.x);
+    z = a.put(z, sz.x);
+    gz = a.put(gz, gza);
+    Lz = a.put(Lz, Lza);
+    Lx = a.put(Lx, Lxa);
+    // The first iteration runs every sample, so `fresh` then covers the whole batch.
+    objective = objective.defined() ? a.put(objective, fresh) : fresh;
     history.push_back(objective.mean().item<double>());
     if (p.callback && !p.callback(k, x, objective)) break;
   }
@@ -294,59 +328,59 @@ LatentRun solve_sparse(const LatentProblem& p, bool tv) {
       gz.size(2), gz.size(3),
       TotalVariationOptions().prox_iterations(o.inner_iterations()).prox_tolerance(1e-5));
   const L1Norm l1;
-  torch::Tensor last_objective;
-  // prox of tau lambda ||.||_1 (soft thresholding) or tau lambda TV (dual FGP iteration).
-  const ProxStep prox = [&](const torch::Tensor& v, const torch::Tensor& tau, const torch::Tensor& index) {
-    const auto scaled = tau * rows(p.lambda, index).to(tau.scalar_type());
-    return tv ? tv_norm.prox(v, scaled) : l1.prox(v, scaled);
-  };
+  const auto method = tv ? "sparse-tv" : "sparse";
   std::vector<double> history;
   torch::Tensor objective;
   int64_t k = 0;
   while (k < o.iterations() && !done.all().item<bool>()) {
     ++k;
-    const auto settled_before = done.clone();
-    const auto z_old = z, gz_old = gz, Lz_old = Lz.clone(), Lu_old = Lu.clone();
+    // One iteration on the samples not yet settled; settled ones keep their values.
+    const ActiveRows a(p, done);
+    const LatentProblem& q = a.problem;
+    const auto za = a.of(z), ua = a.of(u);
+    auto Lza = a.of(Lz), Lua = a.of(Lu);
     // z-step on the smooth part D(G(z) + u) + lambda mu R_z(z).
-    const auto sz = backtracking_step(data_through_generator(p, u, p.lambda * o.mu()), z, Lz,
+    const auto sz = backtracking_step(data_through_generator(q, ua, q.lambda * o.mu()), za, Lza,
                                       o.backtracking(), latent_projection(p.prior));
-    z = sz.x;
-    gz = decode_no_grad(*p.generator, z);
-    // u-step: proximal gradient on D(G(z) + u) with the prox of lambda ||u||_1 (or lambda TV(u)).
+    const auto gza = decode_no_grad(*p.generator, sz.x);
+    // u-step: proximal gradient on D(G(z) + u) with the prox of lambda ||u||_1 (or lambda TV(u)):
+    // soft thresholding, or TV's dual FGP iteration.
     SmoothPart fu;
     fu.value = [&](const torch::Tensor& v, const torch::Tensor& index) {
-      const auto x = rows(gz, index) + v;
-      return index.numel() == gz.size(0) ? p.data->value(x) : p.data->select(index).value(x);
+      const auto x = rows(gza, index) + v;
+      return index.numel() == gza.size(0) ? q.data->value(x) : q.data->select(index).value(x);
     };
     fu.value_and_gradient = [&](const torch::Tensor& v) {
-      return std::make_pair(p.data->value(gz + v), p.data->gradient(gz + v));
+      return std::make_pair(q.data->value(gza + v), q.data->gradient(gza + v));
     };
-    auto su = backtracking_step(fu, u, Lu, o.backtracking(), prox);
-    done = done | (settled(sz, z, o.tolerance()) & settled(su, u, o.tolerance()));
-    stalled = stalled | (sz.stalled & su.stalled);
-    LatentRun before, partial;
-    before.x = gz + u;
-    before.gz = gz;
-    before.u = u;
-    before.z = z;
-    partial = before;
-    partial.x = gz + su.x;
+    const ProxStep prox = [&](const torch::Tensor& v, const torch::Tensor& tau, const torch::Tensor& index) {
+      const auto scaled = tau * rows(q.lambda, index).to(tau.scalar_type());
+      return tv ? tv_norm.prox(v, scaled) : l1.prox(v, scaled);
+    };
+    const auto su = backtracking_step(fu, ua, Lua, o.backtracking(), prox);
+    LatentRun before;
+    before.x = gza + ua;
+    before.gz = gza;
+    before.u = ua;
+    before.z = sz.x;
+    LatentRun partial = before;
+    partial.x = gza + su.x;
     partial.u = su.x;
-    const auto method = tv ? "sparse-tv" : "sparse";
-    const auto old_objective = generative_objective(method, p, before);
-    objective = generative_objective(method, p, partial);
+    const auto old_objective = generative_objective(method, q, before);
+    const auto new_objective = generative_objective(method, q, partial);
     // The TV prox is an inner iteration, so inexact: keep u where its step did not lower the whole
     // objective, which keeps the descent monotone (exact for the 1-norm, where this never fires).
-    const auto worse = objective > old_objective;
-    const auto u_new = torch::where(worse.view({-1, 1, 1, 1}), u, su.x);
-    const auto fresh = torch::where(worse, old_objective, objective);
-    u = keep_settled(settled_before, u, u_new);
-    z = keep_settled(settled_before, z_old, z);
-    gz = keep_settled(settled_before, gz_old, gz);
-    Lz = keep_settled(settled_before, Lz_old, Lz);
-    Lu = keep_settled(settled_before, Lu_old, Lu);
-    objective = k > 1 ? keep_settled(settled_before, last_objective, fresh) : fresh;
-    last_objective = objective;
+    const auto worse = new_objective > old_objective;
+    done = a.put(done, settled(sz, sz.x, o.tolerance()) & settled(su, ua, o.tolerance()));
+    stalled = a.put(stalled, a.of(stalled) | (sz.stalled & su.stalled));
+    u = a.put(u, torch::where(worse.view({-1, 1, 1, 1}), ua, su.x));
+    z = a.put(z, sz.x);
+    gz = a.put(gz, gza);
+    Lz = a.put(Lz, Lza);
+    Lu = a.put(Lu, Lua);
+    // The first iteration runs every sample, so `fresh` then covers the whole batch.
+    const auto fresh = torch::where(worse, old_objective, new_objective);
+    objective = objective.defined() ? a.put(objective, fresh) : fresh;
     history.push_back(objective.mean().item<double>());
     if (p.callback && !p.callback(k, gz + u, objective)) break;
   }
@@ -355,7 +389,7 @@ LatentRun solve_sparse(const LatentProblem& p, bool tv) {
   run.u = u;
   run.x = gz + u;
   run.z = z;
-  run.objective = generative_objective(tv ? "sparse-tv" : "sparse", p, run);
+  run.objective = generative_objective(method, p, run);
   run.summary = alternating_summary(run.objective, k, done, stalled, history, 4 * k, start);
   return run;
 }
