@@ -14,6 +14,7 @@
 #include "genreg/io/html_report.h"
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
+#include "genreg/io/number_format.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
@@ -24,12 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
 
 std::string file_key(const ExperimentMethod& m) {
   std::string k = m.key();
@@ -280,11 +275,11 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     auto r = run_experiment_method(method, method.generative() ? generators.at(method.generator) : nullptr,
                                    validation, report, run);
     store(stored, r, settings);
-    os << "  " << method.label() << ": psnr_paper " << fixed(r.metrics[1].summary.mean, 2) << " +- "
-       << fixed(r.metrics[1].summary.std, 2) << ", psnr " << fixed(r.metrics[0].summary.mean, 2) << ", ssim "
-       << fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
+    os << "  " << method.label() << ": psnr_paper " << format_fixed(r.metrics[1].summary.mean, 2) << " +- "
+       << format_fixed(r.metrics[1].summary.std, 2) << ", psnr " << format_fixed(r.metrics[0].summary.mean, 2)
+       << ", ssim " << format_fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
     if (method.generative()) os << ", mu " << r.mu;
-    os << "; " << fixed(r.seconds, 1) << " s)\n";
+    os << "; " << format_fixed(r.seconds, 1) << " s)\n";
     results.push_back(r);
   }
 
@@ -338,12 +333,16 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     auto p = spec.paper.find(r.method.key());
     std::string paper = "-";
     if (p != spec.paper.end())
-      paper = fixed(p->second.mean, 2) + (p->second.std > 0 ? " +- " + fixed(p->second.std, 2) : "");
+      paper = format_fixed(p->second.mean, 2) +
+              (p->second.std > 0 ? " +- " + format_fixed(p->second.std, 2) : "");
     table.push_back(
-        {r.method.label(), fixed(r.metrics[1].summary.mean, 2) + " +- " + fixed(r.metrics[1].summary.std, 2),
-         paper, fixed(r.metrics[0].summary.mean, 2) + " +- " + fixed(r.metrics[0].summary.std, 2),
-         fixed(r.metrics[2].summary.mean, 3) + " +- " + fixed(r.metrics[2].summary.std, 3),
-         fixed(r.lambda, 4) + (r.method.generative() ? ", mu " + fixed(r.mu, 4) : ""), fixed(r.seconds, 1)});
+        {r.method.label(),
+         format_fixed(r.metrics[1].summary.mean, 2) + " +- " + format_fixed(r.metrics[1].summary.std, 2),
+         paper,
+         format_fixed(r.metrics[0].summary.mean, 2) + " +- " + format_fixed(r.metrics[0].summary.std, 2),
+         format_fixed(r.metrics[2].summary.mean, 3) + " +- " + format_fixed(r.metrics[2].summary.std, 3),
+         format_fixed(r.lambda, 4) + (r.method.generative() ? ", mu " + format_fixed(r.mu, 4) : ""),
+         format_fixed(r.seconds, 1)});
   }
   html.heading("Results on " + std::to_string(truth.size(0)) + " images", 2)
       .table({"method", "psnr_paper", "paper", "psnr", "ssim", "lambda", "seconds"}, table);

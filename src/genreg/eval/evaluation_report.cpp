@@ -11,22 +11,11 @@
 #include "genreg/io/html_report.h"
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
+#include "genreg/io/number_format.h"
 #include "genreg/io/tensor_file.h"
 
 namespace genreg {
 namespace {
-
-std::string fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
-
-std::string general(double v, int digits = 4) {
-  std::ostringstream s;
-  s << std::setprecision(digits) << v;
-  return s.str();
-}
 
 const MetricValues& metric(const GeneratorEvaluation& e, const std::string& name) {
   for (const auto& m : e.metrics)
@@ -184,23 +173,24 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
     const auto& nr = metric(e, "nrmse");
     const auto& ps = metric(e, "psnr");
     rows.push_back({g.label, g.model.value("kind", std::string("?")),
-                    std::to_string(g.model.value("latent_dim", int64_t{0})), fixed(nr.summary.mean, 4),
-                    fixed(median_value(nr.per_image), 4), fixed(ps.summary.mean, 2),
-                    fixed(median_value(ps.per_image), 2), fixed(metric(e, "ssim").summary.mean, 3),
-                    fixed(metric(e, "l1").summary.mean, 4), general(e.emd_normalised),
-                    general(e.latent_norm, 3), general(e.far_nearest_nrmse.back(), 3),
-                    fixed(e.projection_seconds, 1)});
+                    std::to_string(g.model.value("latent_dim", int64_t{0})), format_fixed(nr.summary.mean, 4),
+                    format_fixed(median_value(nr.per_image), 4), format_fixed(ps.summary.mean, 2),
+                    format_fixed(median_value(ps.per_image), 2),
+                    format_fixed(metric(e, "ssim").summary.mean, 3),
+                    format_fixed(metric(e, "l1").summary.mean, 4), format_significant(e.emd_normalised),
+                    format_significant(e.latent_norm, 3), format_significant(e.far_nearest_nrmse.back(), 3),
+                    format_fixed(e.projection_seconds, 1)});
   }
   report.heading("Summary").table(
       {"generator", "kind", "latent dim", "NRMSE mean", "NRMSE median", "PSNR mean", "PSNR median",
        "SSIM mean", "L1 mean", "EMD / mean ||x||^2", "mean ||z*||^2 / d",
-       "far samples: NRMSE to nearest test (s = " + general(first.far_scales.back(), 3) + ")",
+       "far samples: NRMSE to nearest test (s = " + format_significant(first.far_scales.back(), 3) + ")",
        "projection s"},
       rows);
   if (reference)
     report.paragraph(
         "Reference for A3: the EMD of the same " + std::to_string(first.emd_count) +
-        " test images to as many training images is " + general(reference->normalised) +
+        " test images to as many training images is " + format_significant(reference->normalised) +
         " of mean ||x||^2, the value a generator that samples the data distribution exactly would "
         "reach at this N.");
   report.heading("A1: can every test image be reproduced?")
@@ -214,11 +204,13 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
                   g.label +
                       ": test images at the 0%, 10%, ..., 100% quantiles of NRMSE (left to right): image, "
                       "projection G(z*), error on [-" +
-                      general(kErrorRange) + ", " + general(kErrorRange) + "] (Figures 2, 3).");
+                      format_significant(kErrorRange) + ", " + format_significant(kErrorRange) +
+                      "] (Figures 2, 3).");
   report.heading("A3: are the samples distributed like the data?");
   for (const auto& g : generators)
     report.figure(g.label + "/samples.png", g.label + ": samples G(z), z ~ N(0, I); EMD to the test images " +
-                                                general(g.evaluation.emd_normalised) + " of mean ||x||^2.");
+                                                format_significant(g.evaluation.emd_normalised) +
+                                                " of mean ||x||^2.");
   report.heading("B2: where do the data sit in latent space?")
       .paragraph(
           "mean ||z*||^2 / d is about 1 for codes the prior N(0, I) would draw; far above 1, the data sit "
@@ -238,8 +230,9 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
   for (const auto& g : generators) {
     std::string scales;
     for (size_t i = 0; i < g.evaluation.far_scales.size(); ++i)
-      scales += (i ? ", " : "") + general(g.evaluation.far_scales[i], 3) + " (NRMSE to nearest test image " +
-                general(g.evaluation.far_nearest_nrmse[i], 3) + ")";
+      scales += (i ? ", " : "") + format_significant(g.evaluation.far_scales[i], 3) +
+                " (NRMSE to nearest test image " + format_significant(g.evaluation.far_nearest_nrmse[i], 3) +
+                ")";
     report.figure(g.label + "/far-samples.png",
                   g.label + ": G(s z) for the same z, one row per scale s = " + scales + " (Figure 5).");
   }
