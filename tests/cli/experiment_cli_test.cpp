@@ -82,6 +82,33 @@ TEST(ExperimentCli, RunsKeepsResultsAndContinues) {
   EXPECT_EQ(other.err.find("hard (VAE): kept"), std::string::npos) << other.err;
 }
 
+TEST(ExperimentCli, ShapesPlusTomographyRunsTheSparseTvDeviation) {
+  // The 56x56 experiment end to end on a tiny shapes VAE: its default of one start, the paper's
+  // sparse deviation with TV, the G(z) / u figure.
+  TempDir dir;
+  std::filesystem::create_directories(dir / "gens");
+  ASSERT_EQ(
+      run_genreg("train --model vae --dataset shapes --indices 0:64 --channels 4 --epochs 1 --batch-size 32 "
+                 "--test-indices 0:8 --out " +
+                 (dir / "gens/vae.pt"))
+          .status,
+      0);
+  auto r = run_genreg("--json experiment shapes-plus-tomo --generators " + (dir / "gens") +
+                      " --only sparse-tv/vae tv --validate 0:2 --report 100:103 --iterations 4 --out " +
+                      (dir / "exp"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["restarts"].get<int64_t>(), 1);
+  EXPECT_EQ(summary["operator"], "tomo");
+  EXPECT_EQ(summary["dataset"], "shapes-plus");
+  ASSERT_EQ(summary["methods"].size(), 2u);
+  EXPECT_EQ(summary["methods"][0]["label"], "sparse-tv (VAE)");
+  EXPECT_DOUBLE_EQ(summary["methods"][0]["paper_psnr_paper"]["mean"].get<double>(), 32.83);
+  EXPECT_DOUBLE_EQ(summary["methods"][1]["paper_psnr_paper"]["mean"].get<double>(), 32.01);
+  for (const auto& m : summary["methods"]) EXPECT_EQ(m["metrics"]["psnr"]["count"].get<int64_t>(), 3);
+  EXPECT_TRUE(std::filesystem::exists(dir / "exp/decomposition-sparse-tv-vae.png"));
+}
+
 TEST(ExperimentCli, BadRequestsAreOneLineErrors) {
   TempDir dir;
   std::filesystem::create_directories(dir / "empty");
@@ -92,6 +119,9 @@ TEST(ExperimentCli, BadRequestsAreOneLineErrors) {
       {"experiment table1a --generators " + (dir / "empty") + " --only hard/vae", "no vae generator"},
       {"experiment table1a --only hard/vae2", "has no method 'hard/vae2'"},
       {"experiment table1a --only tv --validate 0:20 --report 10:30", "overlap"},
+      // The missing generator's message gives the experiment's own training recipe.
+      {"experiment table1b --generators " + (dir / "empty") + " --only hard/wgan-gp",
+       "--model wgan-gp --dataset shapes --indices 0:10000 --epochs 10"},
   };
   for (const auto& c : cases) {
     auto r = run_genreg(c.args + " --out " + (dir / "out"));

@@ -3,6 +3,9 @@
 #include "genreg/core/runtime.h"
 
 #include <gtest/gtest.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <torch/torch.h>
 
 namespace {
@@ -12,6 +15,19 @@ __attribute__((section(".preinit_array"), used)) void (*const tests_preinit)(int
                                                                              char**) = &tests_at_load;
 
 }  // namespace
+
+TEST(Runtime, FreedTensorMemoryStaysInTheHeap) {
+#if defined(__GLIBC__)
+  ASSERT_TRUE(genreg::keep_freed_memory());
+  const auto mapped = mallinfo2().hblkhd;  // bytes in blocks served by their own mmap
+  // 16 MiB, a batch of latent-solve activations: from the heap, not a fresh mapping (with glibc's
+  // defaults a fresh process maps it: the threshold starts at 128 KiB).
+  const auto t = torch::empty({4 << 20});
+  EXPECT_EQ(mallinfo2().hblkhd, mapped);
+#else
+  GTEST_SKIP() << "not glibc";
+#endif
+}
 
 TEST(Runtime, DenormalsAreFlushedInEveryComputeThread) {
   // 1e-39 is a denormal float32: read as zero under DAZ, so a product with 1 is exactly 0. The

@@ -34,6 +34,36 @@ TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
   EXPECT_THROW(experiment_spec("table2"), Error);
 }
 
+TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
+  // mnist trains on the whole split with each kind's default epochs and solves from 4 starts.
+  const auto a = experiment_spec("table1a");
+  EXPECT_EQ(a.restarts, 4);
+  EXPECT_TRUE(a.train_indices.empty());
+  EXPECT_TRUE(a.train_epochs.empty());
+  // The 56x56 experiments: the recipe of the committed shapes generators, one start.
+  for (const char* id : {"table1b", "shapes-plus-tomo"}) {
+    const auto s = experiment_spec(id);
+    EXPECT_EQ(s.restarts, 1) << id;
+    EXPECT_EQ(s.train_indices, "0:10000") << id;
+    for (const auto& kind : s.generators) EXPECT_EQ(s.train_epochs.count(kind), 1u) << id << " " << kind;
+    EXPECT_EQ(s.train_dataset, "shapes") << id;
+  }
+  // Every generative grid of table1b holds the optima found on its validation images strictly
+  // inside (hard: AE 0.01, VAE 1; relaxed and sparse: lambda 100), so the choice is not at an edge.
+  const auto b = experiment_spec("table1b");
+  auto inside = [](const std::vector<double>& grid, double v) {
+    return grid.size() >= 3 && grid.front() < v * 0.999 && grid.back() > v * 1.001 &&
+           std::any_of(grid.begin(), grid.end(), [&](double g) { return std::abs(g / v - 1) < 1e-9; });
+  };
+  for (const auto& m : b.methods) {
+    if (m.method == "hard") {
+      EXPECT_TRUE(inside(m.lambdas, 0.01) && inside(m.lambdas, 1.0)) << m.key();
+    } else if (m.generative()) {
+      EXPECT_TRUE(inside(m.lambdas, 100.0)) << m.key();
+    }
+  }
+}
+
 TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {
   const auto data = load_dataset("mnist", DatasetOptions().split("test").range(IndexRange::parse("0:10")));
   const auto m = simulate_measurements(data, "cs:150", NoiseModel::parse("0.1"), 3);

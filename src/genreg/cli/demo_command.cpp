@@ -20,6 +20,7 @@ void add_demo_command(CLI::App& app, Commands& commands) {
   };
   auto a = std::make_shared<Args>();
   a->run.out = "demo";
+  a->run.restarts = 4;
   a->run.generators = std::string(GENREG_SOURCE_DIR) + "/docs/models/mnist";
   demo->add_option("--out", a->run.out, "Output folder")->capture_default_str();
   demo->add_option("--generators", a->run.generators, "Folder holding vae.pt")->capture_default_str();

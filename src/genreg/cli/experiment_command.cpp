@@ -16,7 +16,9 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
   cmd->add_option("--generators", a->generators,
                   "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt); default: train them");
-  cmd->add_option("--restarts", a->restarts, "Initial latent vectors per image")->capture_default_str();
+  cmd->add_option("--restarts", a->restarts,
+                  "Initial latent vectors per image (default: the experiment's, 4 for table1a, 1 for the "
+                  "tomography experiments)");
   cmd->add_option("--iterations", a->iterations, "Iterations of every generative solve")
       ->capture_default_str();
   cmd->add_option("--epochs", a->epochs, "Training epochs of every generator (default: each recipe's)");

@@ -41,16 +41,24 @@ GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kin
   std::string path;
   if (!a.generators.empty()) {
     path = (fs::path(a.generators) / (kind + ".pt")).string();
-    require(fs::exists(path), "no ", kind, " generator in ", a.generators, " (expected ", path,
-            "; train one with genreg train --model ", kind, " --dataset ", spec.train_dataset, " --out ",
-            path, ")");
+    if (!fs::exists(path)) {
+      // The experiment's own recipe, so that the folder's generators match the ones it would train.
+      std::string recipe = " --dataset " + spec.train_dataset;
+      if (!spec.train_indices.empty()) recipe += " --indices " + spec.train_indices;
+      const auto epochs = spec.train_epochs.find(kind);
+      if (epochs != spec.train_epochs.end()) recipe += " --epochs " + std::to_string(epochs->second);
+      fail("no ", kind, " generator in ", a.generators, " (expected ", path,
+           "; train one with genreg train --model ", kind, recipe, " --out ", path, ")");
+    }
     os << "generator " << kind << ": " << path << "\n";
   } else {
     path = (fs::path(a.out) / "generators" / (kind + ".pt")).string();
     ModelConfig config;
     config.kind = parse_model_kind(kind);
     config.arch = "paper";
-    const auto train = load_dataset(spec.train_dataset, DatasetOptions().split("train"));
+    auto train_options = DatasetOptions().split("train");
+    if (!spec.train_indices.empty()) train_options.range(IndexRange::parse(spec.train_indices));
+    const auto train = load_dataset(spec.train_dataset, train_options);
     const auto test =
         load_dataset(spec.train_dataset, DatasetOptions().split("test").range(IndexRange::parse("0:2000")));
     config.height = train.height();
@@ -58,7 +66,11 @@ GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kin
     config.latent_dim = spec.latent_dim;
     config.channels = a.channels;
     auto options = default_train_options(config.kind);
-    options.epochs(a.epochs > 0 ? a.epochs : default_epochs(config.kind)).seed(ctx.options().seed);
+    const auto recipe = spec.train_epochs.find(kind);
+    const int64_t epochs = a.epochs > 0                        ? a.epochs
+                           : recipe != spec.train_epochs.end() ? recipe->second
+                                                               : default_epochs(config.kind);
+    options.epochs(epochs).seed(ctx.options().seed);
     TrainingRunOptions run;
     run.checkpoint = path;
     run.log_dir = (fs::path(a.out) / "generators" / (kind + "_train")).string();
@@ -169,9 +181,10 @@ std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
 
 nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, Context& ctx) {
   require(!a.out.empty(), "no output folder given");
-  require(a.restarts >= 1, "--restarts must be at least 1");
+  require(a.restarts >= 0, "--restarts must not be negative");
   require(a.iterations >= 1, "--iterations must be at least 1");
   ExperimentSpec spec = spec_in;
+  const int64_t restarts = a.restarts > 0 ? a.restarts : spec.restarts;
   if (!a.validation.empty()) spec.validation = a.validation;
   if (!a.report.empty()) spec.report = a.report;
   if (!a.only.empty()) {
@@ -206,7 +219,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                             {"sigma", spec.sigma},
                             {"validation", spec.validation},
                             {"report", spec.report},
-                            {"restarts", a.restarts},
+                            {"restarts", restarts},
                             {"iterations", a.iterations},
                             {"seed", ctx.options().seed},
                             {"device", ctx.device().str()},
@@ -246,7 +259,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
 
   // 4. Methods.
   ExperimentRunOptions run;
-  run.generative.restarts(a.restarts).iterations(a.iterations).seed(ctx.options().seed);
+  run.generative.restarts(restarts).iterations(a.iterations).seed(ctx.options().seed);
   run.batch = a.batch;
   run.log = [&](const std::string& line) { os << line << std::endl; };
   std::vector<MethodResult> results;
@@ -258,7 +271,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                                {"validation", spec.validation},  {"report", spec.report},
                                {"seed", ctx.options().seed}};
     if (method.generative()) {
-      settings["restarts"] = a.restarts;
+      settings["restarts"] = restarts;
       settings["iterations"] = a.iterations;
       settings["generator"] = summary["generators"][method.generator]["checkpoint_hash"];
       settings["model"] = summary["generators"][method.generator]["model"];
@@ -325,7 +338,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   HtmlReport html(a.title.empty() ? "genreg experiment " + spec.id : a.title);
   html.paragraph(spec.description + ". Ground truth: " + spec.dataset + " test images " + spec.report +
                  "; parameters chosen by mean PSNR on test images " + spec.validation + "; " +
-                 std::to_string(a.restarts) + " restart(s) and " + std::to_string(a.iterations) +
+                 std::to_string(restarts) + " restart(s) and " + std::to_string(a.iterations) +
                  " iterations per generative solve. Total time " + format_duration(seconds) + " (" +
                  format_duration(training_seconds) + " for the generators) on " + ctx.device().str() + ".");
   std::vector<std::vector<std::string>> table;

@@ -15,7 +15,7 @@ namespace genreg::cli {
 struct ExperimentArgs {
   std::string out;
   std::string generators;          // folder with KIND.pt per generator; empty: train them into out/
-  int64_t restarts = 4;            // per image, generative methods
+  int64_t restarts = 0;            // per image, generative methods (0: the experiment's default)
   int64_t iterations = 200;        // of every generative method
   int64_t epochs = 0;              // training epochs (0: the recipe's default)
   int64_t channels = 32;           // base channels of trained generators

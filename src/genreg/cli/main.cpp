@@ -5,7 +5,10 @@ namespace {
 
 // Runs before the constructors of the shared libraries (LibTorch, OpenMP, OpenBLAS start threads
 // there), so that every thread inherits the denormals-to-zero mode (core/runtime.h).
-void at_load(int, char**, char**) { genreg::denormals_to_zero_at_load(); }
+void at_load(int, char**, char**) {
+  genreg::denormals_to_zero_at_load();
+  genreg::keep_freed_memory();
+}
 __attribute__((section(".preinit_array"), used)) void (*const preinit)(int, char**, char**) = &at_load;
 
 }  // namespace

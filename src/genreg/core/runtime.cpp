@@ -2,6 +2,9 @@
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
@@ -41,6 +44,18 @@ void denormals_to_zero_at_load() {
   // MXCSR bit 15: flush-to-zero (denormal results become 0); bit 6: denormals-are-zero (denormal
   // inputs read as 0).
   _mm_setcsr(_mm_getcsr() | 0x8040u);
+#endif
+}
+
+bool keep_freed_memory() {
+#if defined(__GLIBC__)
+  // Values as large as glibc takes (the mmap threshold's ceiling is 32 MiB on 64-bit).
+  const bool threshold = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  const bool trim = mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1;
+  const bool pad = mallopt(M_TOP_PAD, 64 << 20) == 1;
+  return threshold && trim && pad;
+#else
+  return false;
 #endif
 }
 

@@ -50,6 +50,13 @@ struct ExperimentSpec {
   std::vector<std::string> generators;                  // model kinds, in table order
   std::vector<ExperimentMethod> methods;
   std::map<std::string, PaperCell> paper;  // by ExperimentMethod::key()
+  // Starts per image of every generative solve (the first at the encoder of the back-projection
+  // where the generator has an encoder, the others z ~ N(0, I)).
+  int64_t restarts = 4;
+  // The recipe of generators trained by the experiment: training indices ("" = the whole split)
+  // and epochs by model kind (a kind not listed: the training default).
+  std::string train_indices;
+  std::map<std::string, int64_t> train_epochs;
 };
 
 std::vector<std::string> experiment_ids();
