@@ -32,12 +32,8 @@ void add_sample_command(CLI::App& app, Commands& commands) {
     require(a->columns >= 1, "--columns must be positive");
     require(a->scale > 0, "--scale must be positive");
     auto model = load_generator(a->generator, ctx.device());
-    torch::NoGradGuard no_grad;
     const auto z = model->sample_latent(a->count) * a->scale;
-    std::vector<torch::Tensor> parts;
-    for (int64_t i = 0; i < a->count; i += 512)
-      parts.push_back(model->decode(z.narrow(0, i, std::min<int64_t>(512, a->count - i))));
-    const auto images = torch::cat(parts).to(torch::kCPU);
+    const auto images = decode_in_chunks(*model, z);
     const auto ext = std::filesystem::path(a->out).extension().string();
     if (ext == ".png")
       write_image_grid(a->out, images, GridOptions().columns(a->columns));

@@ -38,8 +38,9 @@ bool flush_denormals();
 // Freed tensor memory kept for the next allocation instead of returned to the system. An iterative
 // solver allocates and frees the same few-MiB tensors every iteration; glibc serves blocks above
 // its mmap threshold (128 KiB at first) with fresh mappings whose pages the kernel zeroes again on
-// every touch, so a latent solve spent a sixth of its time in the kernel (BENCHMARKS.md, "Freed
-// memory kept"). Raises the mmap threshold to 32 MiB and the heap's trim threshold to 256 MiB.
+// every touch: a sweep of latent solves spent 112 of its 372 CPU seconds in the kernel
+// (BENCHMARKS.md, "Freed memory kept"). Raises the mmap threshold to 32 MiB, the heap's trim
+// threshold to 256 MiB and its top padding to 64 MiB.
 // Called at load with the denormal mode (cli/main.cpp); returns false where the C library offers
 // no such settings.
 bool keep_freed_memory();

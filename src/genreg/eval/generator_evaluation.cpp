@@ -24,17 +24,6 @@ torch::Tensor gaussian(int64_t n, int64_t d, uint64_t seed) {
   return torch::randn({n, d}, gen, torch::TensorOptions().dtype(torch::kFloat32));
 }
 
-// G(z) in chunks, without gradients, on the CPU.
-torch::Tensor decode(Generator& generator, const torch::Tensor& z) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  for (int64_t i = 0; i < z.size(0); i += 512) {
-    const auto part = z.narrow(0, i, std::min<int64_t>(512, z.size(0) - i)).to(generator.device());
-    parts.push_back(generator.decode(part).to(torch::kCPU));
-  }
-  return torch::cat(parts);
-}
-
 // Three test images for the interpolation: of three different classes where labels say so, else
 // spread over the set.
 std::vector<int64_t> interpolation_anchors(const torch::Tensor& labels, int64_t n) {
@@ -113,7 +102,7 @@ GeneratorEvaluation evaluate_generator(const GeneratorPtr& generator, const torc
   const auto emd_truth = emd_images.to(torch::kCPU, torch::kFloat32);
   out.emd_count = emd_truth.size(0);
   const auto prior_z = gaussian(out.emd_count, d, options.seed() + 1);
-  const auto samples = decode(*generator, prior_z);
+  const auto samples = decode_in_chunks(*generator, prior_z);
   const auto transport = earth_movers_distance(emd_truth, samples);
   out.emd = transport.distance;
   out.emd_normalised = normalised_emd(out.emd, emd_truth);
@@ -153,7 +142,7 @@ GeneratorEvaluation evaluate_generator(const GeneratorPtr& generator, const torc
         const double a2 = static_cast<double>(col) / (s - 1), a3 = static_cast<double>(row) / (s - 1);
         grid.push_back(z1 + a2 * (z2 - z1) + a3 * (z3 - z1));
       }
-    out.interpolation = decode(*generator, torch::stack(grid));
+    out.interpolation = decode_in_chunks(*generator, torch::stack(grid));
   }
 
   // A2: the same directions at growing distances from the origin.
@@ -163,7 +152,7 @@ GeneratorEvaluation evaluate_generator(const GeneratorPtr& generator, const torc
     const auto flat_truth = emd_truth.flatten(1).to(torch::kFloat64);
     const auto truth_norm = flat_truth.norm(2, 1);
     for (double scale : options.far_scales()) {
-      const auto images = decode(*generator, directions * scale);
+      const auto images = decode_in_chunks(*generator, directions * scale);
       rows.push_back(images);
       // The nearest test image of each sample, and the sample's NRMSE against it.
       const auto nearest = squared_distances(images, emd_truth).argmin(1);

@@ -15,6 +15,17 @@ void check_generator_size(const Generator& generator, int64_t height, int64_t wi
           size[1], " images but ", what, " are ", height, "x", width);
 }
 
+torch::Tensor decode_in_chunks(Generator& generator, const torch::Tensor& z, int64_t chunk) {
+  require(chunk >= 1, "decode chunk must be positive");
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < z.size(0); i += chunk) {
+    const auto part = z.narrow(0, i, std::min<int64_t>(chunk, z.size(0) - i)).to(generator.device());
+    parts.push_back(generator.decode(part).to(torch::kCPU));
+  }
+  return torch::cat(parts);
+}
+
 GenerativeModel::GenerativeModel(const ModelConfig& config) : config_(config) {
   config_.validate();
   if (genreg::has_encoder(config_.kind)) {

@@ -45,4 +45,8 @@ using GeneratorPtr = std::shared_ptr<Generator>;
 // data ("measurements of mnist").
 void check_generator_size(const Generator& generator, int64_t height, int64_t width, const std::string& what);
 
+// G(z) for many latent vectors, without gradients, `chunk` at a time (bounded memory), returned on
+// the CPU; z may live on any device.
+torch::Tensor decode_in_chunks(Generator& generator, const torch::Tensor& z, int64_t chunk = 512);
+
 }  // namespace genreg
