@@ -7,7 +7,7 @@
 #include "genreg/data/dataset.h"
 #include "genreg/models/generative_model.h"
 #include "genreg/operators/measurements.h"
-#include "genreg/solvers/generative_reconstructor.h"
+#include "genreg/solvers/method_registry.h"
 
 namespace {
 
@@ -64,10 +64,12 @@ void BM_HardConstraint100x4(benchmark::State& state) {
   const auto data = genreg::load_dataset(
       "mnist", genreg::DatasetOptions().split("test").range(genreg::IndexRange::parse("100:200")));
   const auto m = genreg::simulate_measurements(data, "cs:150", genreg::NoiseModel::parse("0.1"), 0);
-  const genreg::GenerativeReconstructor rec("hard", model, genreg::GenerativeOptions().restarts(4));
+  const auto rec = genreg::make_method(
+      "hard", genreg::MethodSettings().generative(genreg::GenerativeOptions().restarts(4)),
+      genreg::MethodPriors{model});
   genreg::DataFidelity fidelity(m.make_op(), m.y, m.sigma);
   for (auto _ : state) {
-    auto x = rec.solve(fidelity, torch::full({100}, 0.1, torch::kFloat64), nullptr, {});
+    auto x = rec->solve(fidelity, torch::full({100}, 0.1, torch::kFloat64), nullptr, {});
     benchmark::DoNotOptimize(x.data_ptr<float>());
   }
 }

@@ -42,7 +42,8 @@ TEST(GenerativeCli, HardAndSparseWithChoiceAndFigures) {
   const auto u = genreg::load_tensor(dir / "sparse/deviation.npy");
   EXPECT_EQ(u.sizes(), (std::vector<int64_t>{8, 1, 28, 28}));
 
-  // A generator for other images, a missing generator, and Adam with PALM are one-line errors.
+  // A generator for other images, a missing generator, and options a method does not read are
+  // one-line errors.
   ASSERT_EQ(
       run_genreg("simulate --dataset shapes --split test --indices 0:2 --operator tomo --noise 0.1 --out " +
                  (dir / "s.pt"))
@@ -56,7 +57,13 @@ TEST(GenerativeCli, HardAndSparseWithChoiceAndFigures) {
       {"--measurements " + (dir / "m.pt") + " --method hard --lambda 1", "needs --generator"},
       {"--measurements " + (dir / "m.pt") + " --method sparse --optimizer adam --generator " + vae +
            " --lambda 1",
-       "adam applies to hard and pgd"},
+       "--optimizer is not used by sparse"},
+      {"--measurements " + (dir / "m.pt") + " --method tv --restarts 3 --lambda 1",
+       "--restarts is not used by tv"},
+      {"--measurements " + (dir / "m.pt") + " --method pgd --generator " + vae + " --lambda 1",
+       "--lambda is not used by pgd"},
+      {"--measurements " + (dir / "m.pt") + " --method tv --generator " + vae + " --lambda 1",
+       "--generator is for the methods that need a generator"},
   };
   for (const auto& c : cases) {
     auto r = run_genreg("reconstruct " + c.args + " --out " + (dir / "bad"));

@@ -6,7 +6,7 @@
 #include "genreg/core/error.h"
 #include "genreg/data/dataset.h"
 #include "genreg/operators/measurements.h"
-#include "genreg/solvers/reconstructor.h"
+#include "genreg/solvers/classical_methods.h"
 
 namespace genreg {
 namespace {
@@ -79,11 +79,11 @@ TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {
   // The curve is the PSNR of TV at each lambda on the validation images, solved independently.
   const TvReconstructor solver;
   for (size_t k = 0; k < tv.lambdas.size(); ++k) {
-    const auto x = reconstruct(solver, validation, torch::full({4}, tv.lambdas[k], torch::kFloat64));
+    const auto x = reconstruct(solver, validation, torch::full({4}, tv.lambdas[k], torch::kFloat64)).x;
     EXPECT_NEAR(curve[k], psnr(x.to(torch::kFloat32), validation.x_true).mean().item<double>(), 1e-3);
   }
   // The report images are solved at the chosen lambda and scored against their own truth.
-  const auto x = reconstruct(solver, report, torch::full({6}, r.lambda, torch::kFloat64));
+  const auto x = reconstruct(solver, report, torch::full({6}, r.lambda, torch::kFloat64)).x;
   EXPECT_TRUE(torch::allclose(r.x, x.to(torch::kFloat32), 1e-5, 1e-5));
   EXPECT_NEAR(r.metrics[0].summary.mean, psnr(x.to(torch::kFloat32), report.x_true).mean().item<double>(),
               1e-6);

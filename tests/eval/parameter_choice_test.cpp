@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "genreg/core/error.h"
+#include "genreg/solvers/classical_methods.h"
 
 using namespace genreg;
 
@@ -44,10 +45,10 @@ TEST(ParameterChoice, SweepEqualsSeparateSolves) {
   const auto m = simulate_measurements(data, "blur:gauss5", NoiseModel::parse("0.05"), 0);
   TikhonovReconstructor tikhonov(ConjugateGradientOptions().tolerance(1e-10));
   const std::vector<double> lambdas = {0.01, 1.0};
-  const auto sweep = sweep_lambdas(tikhonov, m, lambdas, /*max_batch=*/4);  // chunks cut across lambdas
+  const auto sweep = sweep_lambdas(tikhonov, m, lambdas, /*max_samples=*/4);  // two images a chunk
   ASSERT_EQ(sweep.x.sizes(), (std::vector<int64_t>{2, 3, 1, 56, 56}));
   for (size_t k = 0; k < lambdas.size(); ++k) {
-    const auto alone = reconstruct(tikhonov, m, torch::full({3}, lambdas[k], torch::kFloat64));
+    const auto alone = reconstruct(tikhonov, m, torch::full({3}, lambdas[k], torch::kFloat64)).x;
     EXPECT_TRUE(torch::allclose(sweep.x[k], alone, 1e-5, 1e-6));
   }
   // More regularisation fits the data less.

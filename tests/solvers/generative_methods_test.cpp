@@ -4,9 +4,16 @@
 
 #include "genreg/operators/make_operator.h"
 #include "genreg/solvers/generative_reconstructor.h"
+#include "genreg/solvers/method_registry.h"
 
 namespace genreg {
 namespace {
+
+// A registered generative method with options `o` on generator `g`, found by name.
+ReconstructorPtr method_named(const std::string& name, const GeneratorPtr& g,
+                              const GenerativeOptions& o = {}) {
+  return make_method(name, MethodSettings().generative(o), MethodPriors{g});
+}
 
 // G(z) = W z reshaped to an h x w image: every latent problem becomes a least-squares problem.
 class LinearGenerator : public Generator {
@@ -57,9 +64,9 @@ TEST(HardConstraint, LinearGeneratorReachesTheLeastSquaresMinimiser) {
     const double lambda = prior == "l2" ? 2.0 : 0.0;
     GenerativeOptions o;
     o.prior(prior).iterations(3000).tolerance(1e-9);
-    GenerativeReconstructor hard("hard", p.g, o);
-    GenerativeResult r =
-        hard.solve_full(DataFidelity(p.op, p.y, p.sigma), torch::full({3}, lambda, torch::kFloat64));
+    const auto hard = method_named("hard", p.g, o);
+    Reconstruction r =
+        hard->reconstruct(DataFidelity(p.op, p.y, p.sigma), torch::full({3}, lambda, torch::kFloat64));
     // Normal equations of ||M z - y||^2 / (2 sigma^2) + lambda ||z||^2.
     const auto M = composed_matrix(p);
     const auto s2 = p.sigma * p.sigma;
@@ -82,8 +89,8 @@ TEST(HardConstraint, AdamReachesTheSameMinimiser) {
   b.optimizer("backtracking").tolerance(1e-9);
   const DataFidelity data(p.op, p.y, p.sigma);
   const auto lambda = torch::full({2}, 1.0, torch::kFloat64);
-  const auto za = GenerativeReconstructor("hard", p.g, o).solve_full(data, lambda).z;
-  const auto zb = GenerativeReconstructor("hard", p.g, b).solve_full(data, lambda).z;
+  const auto za = method_named("hard", p.g, o)->reconstruct(data, lambda).z;
+  const auto zb = method_named("hard", p.g, b)->reconstruct(data, lambda).z;
   EXPECT_LT((za - zb).abs().max().item<double>(), 1e-2);
 }
 
@@ -91,8 +98,8 @@ TEST(HardConstraint, SpherePriorKeepsTheRadius) {
   auto p = make_problem("denoise", 3);
   GenerativeOptions o;
   o.prior("sphere").iterations(50).restarts(2);
-  const auto r = GenerativeReconstructor("hard", p.g, o)
-                     .solve_full(DataFidelity(p.op, p.y, p.sigma), torch::zeros({3}, torch::kFloat64));
+  const auto r = method_named("hard", p.g, o)
+                     ->reconstruct(DataFidelity(p.op, p.y, p.sigma), torch::zeros({3}, torch::kFloat64));
   EXPECT_LT((r.z.norm(2, 1) - std::sqrt(5.0)).abs().max().item<double>(), 1e-4);
 }
 
@@ -101,8 +108,8 @@ TEST(ProjectedGradient, DenoisingConvergesToTheProjectionOntoTheRange) {
   auto p = make_problem("denoise", 2);
   GenerativeOptions o;
   o.prior("none").iterations(200).inner_iterations(50).tolerance(1e-9);
-  const auto r = GenerativeReconstructor("pgd", p.g, o)
-                     .solve_full(DataFidelity(p.op, p.y, p.sigma), torch::zeros({2}, torch::kFloat64));
+  const auto r = method_named("pgd", p.g, o)
+                     ->reconstruct(DataFidelity(p.op, p.y, p.sigma), torch::zeros({2}, torch::kFloat64));
   const auto W = p.g->weight().to(torch::kFloat64);
   const auto y = p.y.flatten(1).to(torch::kFloat64);
   const auto projection = W.matmul(torch::linalg_solve(W.t().matmul(W), W.t().matmul(y.t()))).t();
@@ -120,9 +127,9 @@ TEST(SparseDeviation, PalmObjectiveDecreasesMonotonically) {
       return true;
     };
     SolverSummary summary;
-    const auto r = GenerativeReconstructor(method, p.g, o)
-                       .solve_full(DataFidelity(p.op, p.y, p.sigma), torch::full({4}, 3.0, torch::kFloat64),
-                                   &summary, record);
+    const auto r = method_named(method, p.g, o)
+                       ->reconstruct(DataFidelity(p.op, p.y, p.sigma), torch::full({4}, 3.0, torch::kFloat64),
+                                     &summary, record);
     ASSERT_GE(objectives.size(), 10u) << method;
     for (size_t k = 1; k < objectives.size(); ++k) {
       const auto increase = (objectives[k] - objectives[k - 1]) / objectives[k - 1].abs().clamp_min(1.0);
@@ -149,12 +156,12 @@ TEST(GenerativeReconstructor, BatchEqualsOneByOne) {
     auto p = make_problem("inpaint:0.6", 3, 5);
     GenerativeOptions o;
     o.iterations(8).restarts(3).mu(0.3).inner_iterations(3);
-    const GenerativeReconstructor rec(method, p.g, o);
+    const auto rec = method_named(method, p.g, o);
     const auto lambda = torch::tensor({0.1, 1.0, 10.0}, torch::kFloat64);
-    const auto batch = rec.solve_full(DataFidelity(p.op, p.y, p.sigma), lambda);
+    const auto batch = rec->reconstruct(DataFidelity(p.op, p.y, p.sigma), lambda);
     for (int64_t i = 0; i < 3; ++i) {
       const auto alone =
-          rec.solve_full(DataFidelity(p.op, p.y.narrow(0, i, 1), p.sigma), lambda.narrow(0, i, 1));
+          rec->reconstruct(DataFidelity(p.op, p.y.narrow(0, i, 1), p.sigma), lambda.narrow(0, i, 1));
       EXPECT_LT((alone.x - batch.x.narrow(0, i, 1)).abs().max().item<double>(), 1e-5) << method << " " << i;
       EXPECT_NEAR(alone.objective.min().item<double>(), batch.objective[i].min().item<double>(),
                   1e-4 * (1 + batch.objective[i].min().item<double>()))
@@ -172,14 +179,14 @@ TEST(GenerativeReconstructor, SettledSamplesStopWhileTheOthersGoOn) {
     auto p = make_problem("inpaint:0.6", 3, 9);
     GenerativeOptions o;
     o.iterations(150).restarts(2).mu(0.3).tolerance(2e-3);
-    const GenerativeReconstructor rec(method, p.g, o);
+    const auto rec = method_named(method, p.g, o);
     const auto lambda = torch::tensor({0.3, 1.0, 3.0}, torch::kFloat64);
     std::vector<torch::Tensor> objectives;
-    const auto batch = rec.solve_full(DataFidelity(p.op, p.y, p.sigma), lambda, nullptr,
-                                      [&](int64_t, const torch::Tensor&, const torch::Tensor& f) {
-                                        objectives.push_back(f.clone());
-                                        return true;
-                                      });
+    const auto batch = rec->reconstruct(DataFidelity(p.op, p.y, p.sigma), lambda, nullptr,
+                                        [&](int64_t, const torch::Tensor&, const torch::Tensor& f) {
+                                          objectives.push_back(f.clone());
+                                          return true;
+                                        });
     ASSERT_GE(objectives.size(), 3u) << method;
     // Some iteration where part of the batch is frozen for good and part still moves.
     bool mixed = false;
@@ -192,7 +199,7 @@ TEST(GenerativeReconstructor, SettledSamplesStopWhileTheOthersGoOn) {
                        << ")";
     for (int64_t i = 0; i < 3; ++i) {
       const auto alone =
-          rec.solve_full(DataFidelity(p.op, p.y.narrow(0, i, 1), p.sigma), lambda.narrow(0, i, 1));
+          rec->reconstruct(DataFidelity(p.op, p.y.narrow(0, i, 1), p.sigma), lambda.narrow(0, i, 1));
       EXPECT_LT((alone.x - batch.x.narrow(0, i, 1)).abs().max().item<double>(), 1e-5) << method << " " << i;
       EXPECT_NEAR(alone.objective.min().item<double>(), batch.objective[i].min().item<double>(),
                   1e-5 * (1 + batch.objective[i].min().item<double>()))
@@ -203,15 +210,54 @@ TEST(GenerativeReconstructor, SettledSamplesStopWhileTheOthersGoOn) {
 
 TEST(GenerativeReconstructor, RejectsBadSetups) {
   auto p = make_problem("cs:30", 1);
-  EXPECT_THROW(GenerativeReconstructor("dreams", p.g), Error);
-  EXPECT_THROW(GenerativeReconstructor("encoder", p.g), Error);  // no encoder
-  EXPECT_THROW(GenerativeReconstructor("sparse", p.g, GenerativeOptions().optimizer("adam")), Error);
-  EXPECT_THROW(GenerativeReconstructor("hard", p.g, GenerativeOptions().prior("cauchy")), Error);
-  GenerativeReconstructor hard("hard", p.g);
+  EXPECT_THROW(method_named("dreams", p.g), Error);
+  EXPECT_THROW(method_named("encoder", p.g), Error);   // no encoder
+  EXPECT_THROW(method_named("hard", nullptr), Error);  // no generator
+  EXPECT_THROW(method_named("sparse", p.g, GenerativeOptions().optimizer("adam")), Error);
+  EXPECT_THROW(method_named("hard", p.g, GenerativeOptions().prior("cauchy")), Error);
+  EXPECT_THROW(method_named("hard", p.g, GenerativeOptions().iterations(0)), Error);
+  EXPECT_THROW(method_named("relaxed", p.g, GenerativeOptions().mu(std::nan(""))), Error);
+  const auto hard_method = method_named("hard", p.g);
+  const auto& hard = *hard_method;
   const auto other = make_operator("cs:30", 9, 9);
   EXPECT_THROW(
-      hard.solve_full(DataFidelity(other, torch::zeros({1, 30}), 0.1), torch::ones({1}, torch::kFloat64)),
+      hard.reconstruct(DataFidelity(other, torch::zeros({1, 30}), 0.1), torch::ones({1}, torch::kFloat64)),
       Error);
+}
+
+TEST(MethodRegistry, EveryMethodIsFoundByNameWithWhatItNeeds) {
+  const auto& registry = MethodRegistry::instance();
+  for (const std::string name : {"tikhonov", "tv"})
+    EXPECT_EQ(registry.at(name).needs, PriorRole::none) << name;
+  for (const std::string name : {"hard", "relaxed", "sparse", "sparse-tv", "pgd", "encoder"})
+    EXPECT_EQ(registry.at(name).needs, PriorRole::generator) << name;
+  EXPECT_FALSE(registry.at("pgd").has_lambda());
+  EXPECT_TRUE(registry.at("sparse").reads("mu"));
+  EXPECT_FALSE(registry.at("hard").reads("mu"));
+  // Each made method answers to its own name.
+  auto p = make_problem("cs:30", 1);
+  for (const auto& name : registry.names(PriorRole::generator)) {
+    if (name == "encoder") continue;  // needs an encoder, which the linear generator lacks
+    EXPECT_EQ(method_named(name, p.g)->name(), name);
+  }
+  EXPECT_EQ(make_method("tv")->name(), "tv");
+}
+
+TEST(MethodRegistry, RefusesUnknownNamesAndUnusedSettings) {
+  try {
+    make_method("dreams");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tikhonov, tv, "), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(check_settings("sparse-tv", {"lambda", "mu", "inner_iterations"}));
+  try {
+    check_settings("tv", {"lambda", "mu"});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--mu is not used by tv"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(check_settings("pgd", {"lambda"}), Error);
 }
 
 }  // namespace

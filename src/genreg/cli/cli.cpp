@@ -1,7 +1,10 @@
 #include "genreg/cli/cli.h"
 
+#include <unistd.h>
+
 #include "genreg/core/error.h"
 #include "genreg/core/runtime.h"
+#include "genreg/core/source_dir.h"
 
 namespace genreg::cli {
 namespace {
@@ -28,6 +31,8 @@ int default_blas_threads(CLI::App* command) {
   return name == "reconstruct" || name == "evaluate" || name == "experiment" || name == "demo" ? 1 : 0;
 }
 
+bool interactive(const Context& ctx) { return !ctx.options().json && isatty(STDOUT_FILENO); }
+
 void Context::emit(const nlohmann::json& summary) const {
   if (options_.json) std::cout << summary.dump(2) << std::endl;
 }
@@ -36,6 +41,8 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"genreg: inverse problems in imaging with generative regularisers", "genreg"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every command");
+  app.set_version_flag("--version",
+                       std::string("genreg ") + GENREG_VERSION + " (LibTorch " + TORCH_VERSION + ")");
   GlobalOptions options;
   app.add_option("--device", options.device, "Compute device: cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--threads", options.threads, "CPU threads (0: every core)")->capture_default_str();
@@ -71,6 +78,7 @@ int run_cli(int argc, char** argv) {
       ++i;
       continue;
     }
+    if (word == "--version") break;
     if (word.empty() || word[0] == '-') continue;
     bool known = false;
     for (auto* sub : app.get_subcommands({})) known = known || sub->check_name(word);

@@ -41,6 +41,18 @@ class Context {
 
 using Command = std::function<void(Context&)>;
 
+// True when progress lines may be redrawn in place: stdout is a terminal and not taken by --json.
+bool interactive(const Context& ctx);
+
+// A library job's options with the context's device and seed (and whether stdout is a terminal).
+template <typename Args>
+Args with_context(Args args, const Context& ctx) {
+  args.device = ctx.device();
+  args.seed = ctx.options().seed;
+  args.terminal = interactive(ctx);
+  return args;
+}
+
 // BLAS threads a command wants when --blas-threads is not given (0: the library's default).
 int default_blas_threads(CLI::App* command);
 

@@ -5,9 +5,10 @@
 // with parameters chosen on validation images, and an HTML report with images and metrics.
 #include <filesystem>
 
-#include "genreg/cli/experiment_runner.h"
+#include "genreg/cli/cli.h"
 #include "genreg/core/error.h"
 #include "genreg/core/source_dir.h"
+#include "genreg/pipeline/experiment_runner.h"
 
 namespace genreg::cli {
 
@@ -39,7 +40,7 @@ void add_demo_command(CLI::App& app, Commands& commands) {
     // images for mu 0.001 / 0.01 / 0.1, BENCHMARKS.md), and each mu costs a sweep: keep 0.01.
     for (auto& m : spec.methods)
       if (m.key() == "sparse/vae") m.mus = {0.01};
-    const auto summary = run_experiment(spec, args, ctx);
+    const auto summary = run_experiment(spec, with_context(args, ctx), ctx.text());
     ctx.emit(summary);
   });
 }

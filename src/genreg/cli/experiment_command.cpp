@@ -1,6 +1,7 @@
 // genreg experiment table1a|table1b|shapes-plus-tomo: the paper's experiments as one command each
 // (PROTOCOL.md, "Reference experiments").
-#include "genreg/cli/experiment_runner.h"
+#include "genreg/cli/cli.h"
+#include "genreg/pipeline/experiment_runner.h"
 
 namespace genreg::cli {
 
@@ -33,7 +34,7 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   commands.add(cmd, [id, a](Context& ctx) {
     auto args = *a;
     if (args.out.empty()) args.out = *id;
-    const auto summary = run_experiment(experiment_spec(*id), args, ctx);
+    const auto summary = run_experiment(experiment_spec(*id), with_context(args, ctx), ctx.text());
     ctx.emit(summary);
   });
 }

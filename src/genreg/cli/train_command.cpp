@@ -1,6 +1,5 @@
 // genreg train: trains an AE, VAE or GAN on a dataset, with a checkpoint, the loss history and
 // sample grids after every epoch; --resume continues a killed run from its last checkpoint.
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -111,7 +110,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
     run.resume = a->resume;
     run.dataset = a->data.dataset;
     run.log_every = a->log_every;
-    run.terminal = !ctx.options().json && isatty(STDOUT_FILENO);
+    run.terminal = interactive(ctx);
     run.max_epochs_now = a->stop_after;
 
     ctx.text() << "training " << to_string(config.kind) << " (" << config.arch << ", latent dim "

@@ -61,6 +61,16 @@ bool keep_freed_memory() {
 
 bool flush_denormals() { return at::globalContext().setFlushDenormal(true); }
 
+int init_runtime(int threads) {
+  keep_freed_memory();
+  flush_denormals();
+  const int count = configure_threads(threads);
+  // The mode is per thread: run one chunk on every thread of the intra-op pool (grain size 1, as
+  // many chunks as threads, so that each thread takes one).
+  at::parallel_for(0, count, 1, [](int64_t, int64_t) { denormals_to_zero_at_load(); });
+  return count;
+}
+
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::Device(torch::kCPU);
   if (name.rfind("cuda", 0) == 0) {

@@ -45,6 +45,13 @@ bool flush_denormals();
 // no such settings.
 bool keep_freed_memory();
 
+// The process-wide tunings for a program that links libgenreg (a Python module, a test, a host
+// application): freed memory kept, denormals flushed to zero in the calling thread and in every
+// thread of LibTorch's intra-op pool, and `threads` intra-op threads (configure_threads). The
+// executable also does this from its .preinit_array, earlier than any host program can; threads
+// that OpenBLAS started before this call keep their mode. Idempotent; returns the thread count.
+int init_runtime(int threads = 0);
+
 // Parses "cpu", "cuda" or "cuda:N"; an unavailable CUDA device is an error, not a silent fallback.
 torch::Device parse_device(const std::string& name);
 

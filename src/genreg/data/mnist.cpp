@@ -18,6 +18,8 @@ namespace {
 
 constexpr int64_t kSide = 28;
 constexpr int64_t kPixels = kSide * kSide;
+// The multiplier of PROTOCOL.md's mnist order.
+constexpr int64_t kShufflePrime = 7919;
 
 // Reads one digit file; returns its images as a flat float vector (n * 784 values).
 std::vector<float> read_digit_file(const fs::path& path) {
@@ -55,12 +57,15 @@ Dataset load_mnist(const std::string& data_dir, const std::string& split, const 
     all.insert(all.end(), values.begin(), values.end());
   }
   const int64_t total = static_cast<int64_t>(all_labels.size());
-  // PROTOCOL.md split: position i in the concatenation is test iff i % 5 == 4.
+  // PROTOCOL.md split (since 2026-12): position p of the shuffled order holds image
+  // j = (p * 7919) mod total of the concatenation (7919 is prime to 10,000, so this is a
+  // permutation); train = positions 0..7,999, test = the rest. The earlier split (i % 5 == 4 is
+  // test) kept the files' digit order, so test images 0..199 were all zeros.
   const bool test = split == "test";
+  const int64_t train_size = total * 4 / 5;
   std::vector<int64_t> members;
-  for (int64_t i = 0; i < total; ++i) {
-    if ((i % 5 == 4) == test) members.push_back(i);
-  }
+  for (int64_t p = test ? train_size : 0; p < (test ? total : train_size); ++p)
+    members.push_back((p * kShufflePrime) % total);
   const IndexRange r = range.resolve(static_cast<int64_t>(members.size()));
   Dataset data;
   data.split_size = static_cast<int64_t>(members.size());

@@ -7,10 +7,8 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
-#include "genreg/eval/generative_sweep.h"
 #include "genreg/models/model_config.h"
-#include "genreg/solvers/generative_reconstructor.h"
-#include "genreg/solvers/reconstructor.h"
+#include "genreg/solvers/method_registry.h"
 
 namespace genreg {
 
@@ -23,8 +21,9 @@ std::string generator_label(const std::string& kind) {
 }
 
 std::string ExperimentMethod::label() const {
-  if (!generative()) return method == "tv" ? "TV" : method == "tikhonov" ? "Tikhonov" : method;
-  return method + " (" + generator_label(generator) + ")";
+  const auto& info = MethodRegistry::instance().at(method);
+  if (!generative()) return info.label();
+  return info.label() + " (" + generator_label(generator) + ")";
 }
 
 namespace {
@@ -156,71 +155,51 @@ nlohmann::json MethodResult::to_json(bool per_image) const {
   return j;
 }
 
-namespace {
-
-ReconstructorPtr classical(const std::string& method) {
-  if (method == "tv") return std::make_shared<TvReconstructor>();
-  if (method == "tikhonov") return std::make_shared<TikhonovReconstructor>();
-  fail("unknown classical method '", method, "'");
-}
-
-}  // namespace
-
 MethodResult run_experiment_method(const ExperimentMethod& method, const GeneratorPtr& generator,
                                    const Measurements& validation, const Measurements& report,
                                    const ExperimentRunOptions& options) {
   require(validation.has_truth() && report.has_truth(), "an experiment needs ground truth");
   require(!method.lambdas.empty() && !method.mus.empty(), "empty parameter grid for ", method.key());
   const auto start = std::chrono::steady_clock::now();
+  const auto& info = MethodRegistry::instance().at(method.method);
+  const MethodPriors priors{generator};
+  // Only a method that reads mu sweeps its grid.
+  const std::vector<double> mus = info.reads("mu") ? method.mus : std::vector<double>{method.mus.front()};
+  auto settings = [&](double mu) {
+    auto o = options.generative;
+    o.mu(mu);
+    return MethodSettings().generative(o);
+  };
   MethodResult out;
   out.method = method;
   double best = -1e300;
-  if (method.generative()) {
-    require(static_cast<bool>(generator), method.key(), " needs a generator");
-    for (double mu : method.mus) {
-      auto o = options.generative;
-      o.mu(mu);
-      const GenerativeReconstructor rec(method.method, generator, o);
-      const auto s = sweep_generative(rec, validation, method.lambdas, options.batch, {}, options.log);
-      std::vector<double> curve;
-      for (size_t k = 0; k < method.lambdas.size(); ++k)
-        curve.push_back(s.kept.psnr[k].mean().item<double>());
-      const int64_t k = choose_by_validation(s.kept);
-      if (curve[k] > best) {
-        best = curve[k];
-        out.lambda = method.lambdas[k];
-        out.mu = mu;
-      }
-      out.validation_curve.push_back(curve);
-      if (options.log) {
-        std::ostringstream line;
-        line << "  " << method.label() << ": mu " << mu << ", best lambda " << method.lambdas[k] << " ("
-             << std::fixed << std::setprecision(2) << curve[k] << " dB on " << validation.size()
-             << " validation images)";
-        options.log(line.str());
-      }
-    }
-    auto o = options.generative;
-    o.mu(out.mu);
-    const GenerativeReconstructor rec(method.method, generator, o);
-    const auto lambda = torch::full({report.size()}, out.lambda, torch::kFloat64);
-    auto res = solve_generative(rec, report, lambda, options.batch, options.log, 30.0);
-    out.x = res.x.to(torch::kCPU, torch::kFloat32);
-    if (res.u.defined()) {
-      out.gz = res.gz.to(torch::kCPU, torch::kFloat32);
-      out.u = res.u.to(torch::kCPU, torch::kFloat32);
-    }
-  } else {
-    const auto rec = classical(method.method);
-    const auto s = sweep_lambdas(*rec, validation, method.lambdas, options.batch);
+  for (double mu : mus) {
+    const auto rec = make_method(method.method, settings(mu), priors);
+    const auto s = sweep_lambdas(*rec, validation, method.lambdas, options.batch, {}, options.log);
     std::vector<double> curve;
     for (size_t k = 0; k < method.lambdas.size(); ++k) curve.push_back(s.psnr[k].mean().item<double>());
     const int64_t k = choose_by_validation(s);
-    best = curve[k];
-    out.lambda = method.lambdas[k];
+    if (curve[k] > best) {
+      best = curve[k];
+      out.lambda = method.lambdas[k];
+      out.mu = mu;
+    }
     out.validation_curve.push_back(curve);
-    const auto lambda = torch::full({report.size()}, out.lambda, torch::kFloat64);
-    out.x = reconstruct(*rec, report, lambda, options.batch).to(torch::kCPU, torch::kFloat32);
+    if (options.log && mus.size() > 1) {
+      std::ostringstream line;
+      line << "  " << method.label() << ": mu " << mu << ", best lambda " << method.lambdas[k] << " ("
+           << std::fixed << std::setprecision(2) << curve[k] << " dB on " << validation.size()
+           << " validation images)";
+      options.log(line.str());
+    }
+  }
+  const auto rec = make_method(method.method, settings(out.mu), priors);
+  const auto lambda = torch::full({report.size()}, out.lambda, torch::kFloat64);
+  const auto res = reconstruct(*rec, report, lambda, options.batch, nullptr, options.log, 30.0);
+  out.x = res.x.to(torch::kCPU, torch::kFloat32);
+  if (res.u.defined()) {
+    out.gz = res.gz.to(torch::kCPU, torch::kFloat32);
+    out.u = res.u.to(torch::kCPU, torch::kFloat32);
   }
   out.validation_psnr = best;
   out.metrics = compute_metrics(out.x, report.x_true.to(torch::kCPU, torch::kFloat32));

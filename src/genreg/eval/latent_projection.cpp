@@ -21,7 +21,7 @@ Projection project_onto_range(const GeneratorPtr& generator, const torch::Tensor
   // ||G(z) - x||^2 / 2 is the data fidelity of the identity operator with sigma = 1; the hard
   // constraint with lambda = 0 and no latent prior is then exactly the projection.
   const auto identity = std::make_shared<Identity>(x.size(2), x.size(3));
-  const GenerativeReconstructor hard("hard", generator,
+  const GenerativeReconstructor hard(std::make_shared<HardConstraint>(), generator,
                                      GenerativeOptions()
                                          .restarts(restarts)
                                          .prior("none")
@@ -40,7 +40,7 @@ Projection project_onto_range(const GeneratorPtr& generator, const torch::Tensor
         progress(start + count * std::min(1.0, static_cast<double>(k) / options.iterations()), n);
         return true;
       };
-    const auto result = hard.solve_full(data, torch::zeros({count}, torch::kFloat64), nullptr, callback);
+    const auto result = hard.reconstruct(data, torch::zeros({count}, torch::kFloat64), nullptr, callback);
     torch::NoGradGuard no_grad;
     zs.push_back(result.z.detach().to(torch::kCPU));
     images.push_back(result.gz.detach().to(torch::kCPU));

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <iomanip>
+#include <limits>
+#include <memory>
 #include <sstream>
 
 #include "genreg/core/error.h"
@@ -28,80 +31,124 @@ std::vector<double> parse_lambda_grid(const std::string& text) {
   return out;
 }
 
-torch::Tensor reconstruct(const Reconstructor& method, const Measurements& m, const torch::Tensor& lambda,
-                          int64_t max_batch, SolverSummary* summary, const ProgressLog& log,
-                          double interval) {
-  const auto op = m.make_op();
-  const int64_t n = m.size();
-  require(lambda.numel() == n, "one lambda per image expected");
-  std::vector<torch::Tensor> parts;
-  SolverSummary chunk_summary;
-  double seconds = 0;
-  for (int64_t start = 0; start < n; start += max_batch) {
-    const int64_t len = std::min(max_batch, n - start);
-    DataFidelity data(op, m.y.narrow(0, start, len), m.sigma);
-    IterationCallback callback;
-    auto last = std::chrono::steady_clock::now();
-    if (log) {
-      const double level = static_cast<double>(op->range_size()) * m.sigma * m.sigma;
-      callback = [&, start, len, level](int64_t k, const torch::Tensor& x, const torch::Tensor& objective) {
-        const auto now = std::chrono::steady_clock::now();
-        if (std::chrono::duration<double>(now - last).count() < interval) return true;
-        last = now;
-        std::ostringstream line;
-        line << "  images " << start << "-" << start + len << ", iteration " << k << ": objective "
-             << objective.mean().item<double>() << ", discrepancy "
-             << data.discrepancy(x).mean().item<double>() << " (level " << level << ")";
-        log(line.str());
-        return true;
-      };
+namespace {
+
+// An iteration callback that writes a line to `log` at most every `interval` seconds.
+IterationCallback throttled(const std::function<void(const std::string&)>& log, double interval,
+                            const std::string& what) {
+  if (!log) return {};
+  using Clock = std::chrono::steady_clock;
+  auto start = std::make_shared<Clock::time_point>(Clock::now());
+  auto last = std::make_shared<Clock::time_point>(*start);
+  return [=](int64_t k, const torch::Tensor&, const torch::Tensor& f) {
+    const auto now = Clock::now();
+    if (std::chrono::duration<double>(now - *last).count() >= interval) {
+      *last = now;
+      std::ostringstream line;
+      line << "  " << what << ": iteration " << k << ", mean objective " << std::setprecision(6)
+           << f.mean().item<double>() << ", " << std::setprecision(3)
+           << std::chrono::duration<double>(now - *start).count() << " s";
+      log(line.str());
     }
+    return true;
+  };
+}
+
+}  // namespace
+
+SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
+                          const std::vector<double>& lambdas, int64_t max_samples,
+                          const ProgressReport& progress, const ProgressLog& log, double interval) {
+  require(!lambdas.empty(), "empty lambda grid");
+  require(max_samples >= 1, "the batch must hold at least one sample");
+  const auto start = std::chrono::steady_clock::now();
+  const auto op = m.make_op();
+  const int64_t n = m.size(), l = static_cast<int64_t>(lambdas.size()), r = method.starts_per_image();
+  // One batch holds every lambda for a chunk of images (images x lambdas x starts samples).
+  const int64_t chunk = std::max<int64_t>(1, max_samples / (l * r));
+  std::vector<torch::Tensor> xs, objectives, discrepancies, psnrs;
+  SweepResult out;
+  out.lambdas = lambdas;
+  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+    const int64_t len = std::min(chunk, n - i0);
+    // Sample s = lambda (s / len), image i0 + (s % len).
+    const auto images = torch::arange(i0, i0 + len, torch::kLong).repeat({l});
+    const auto lambda = torch::tensor(lambdas, torch::kFloat64).repeat_interleave(len);
+    DataFidelity data(op, m.y.index_select(0, images.to(m.y.device())), m.sigma);
+    const auto res = method.reconstruct(data, lambda, &out.summary,
+                                        throttled(log, interval,
+                                                  "sweep over " + std::to_string(l) + " lambdas, images " +
+                                                      std::to_string(i0) + "-" + std::to_string(i0 + len)));
+    xs.push_back(res.x.view({l, len, res.x.size(1), res.x.size(2), res.x.size(3)}).to(torch::kCPU));
+    objectives.push_back(res.objective.view({l, len, r}));
+    discrepancies.push_back(res.discrepancy.view({l, len, r}));
+    if (m.has_truth()) {
+      const auto truth =
+          m.x_true.index_select(0, images.to(m.x_true.device())).to(torch::kCPU, torch::kFloat32);
+      psnrs.push_back(
+          psnr(res.restarts_x.to(torch::kCPU, torch::kFloat32).flatten(0, 1), truth.repeat_interleave(r, 0))
+              .view({l, len, r}));
+    }
+    if (progress)
+      progress((i0 + len) * l, n * l,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  out.x = torch::cat(xs, 1);
+  out.start_objective = torch::cat(objectives, 1);
+  out.start_discrepancy = torch::cat(discrepancies, 1);
+  // The kept start has the lowest objective (NaN never wins).
+  const auto kept =
+      torch::nan_to_num(out.start_objective, std::numeric_limits<double>::infinity()).argmin(2, true);
+  out.discrepancy = out.start_discrepancy.gather(2, kept).squeeze(2);
+  if (!psnrs.empty()) {
+    out.start_psnr = torch::cat(psnrs, 1);
+    out.psnr = out.start_psnr.gather(2, kept).squeeze(2);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.summary.seconds = out.seconds;
+  return out;
+}
+
+Reconstruction reconstruct(const Reconstructor& method, const Measurements& m, const torch::Tensor& lambda,
+                           int64_t max_samples, SolverSummary* summary, const ProgressLog& log,
+                           double interval) {
+  require(lambda.dim() == 1 && lambda.size(0) == m.size(), "one lambda per image is needed");
+  require(max_samples >= 1, "the batch must hold at least one sample");
+  const auto op = m.make_op();
+  const int64_t n = m.size(), r = method.starts_per_image();
+  const int64_t chunk = std::max<int64_t>(1, max_samples / r);
+  std::vector<Reconstruction> parts;
+  SolverSummary chunk_summary;
+  double seconds = 0.0;
+  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+    const int64_t len = std::min(chunk, n - i0);
+    const auto idx = torch::arange(i0, i0 + len, torch::kLong);
+    DataFidelity data(op, m.y.index_select(0, idx.to(m.y.device())), m.sigma);
+    const auto progress =
+        throttled(log, interval, "images " + std::to_string(i0) + "-" + std::to_string(i0 + len));
     parts.push_back(
-        method.solve(data, lambda.narrow(0, start, len).to(torch::kFloat64), &chunk_summary, callback));
+        method.reconstruct(data, lambda.narrow(0, i0, len).to(torch::kFloat64), &chunk_summary, progress));
     seconds += chunk_summary.seconds;
   }
   if (summary) {
     *summary = chunk_summary;
     summary->seconds = seconds;
   }
-  return torch::cat(parts, 0);
-}
-
-SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
-                          const std::vector<double>& lambdas, int64_t max_batch,
-                          const ProgressReport& progress) {
-  require(!lambdas.empty(), "empty lambda grid");
-  const auto start = std::chrono::steady_clock::now();
-  const auto op = m.make_op();
-  const int64_t n = m.size(), l = static_cast<int64_t>(lambdas.size()), total = n * l;
-  // Sample s = lambda index (s / n), image (s % n): the whole sweep is one long batch, cut in chunks.
-  auto lambda_all = torch::tensor(lambdas, torch::kFloat64).repeat_interleave(n);
-  auto image_all = torch::arange(n, torch::kLong).repeat({l});
-  SweepResult result;
-  result.lambdas = lambdas;
-  std::vector<torch::Tensor> xs, discrepancies;
-  for (int64_t s0 = 0; s0 < total; s0 += max_batch) {
-    const int64_t len = std::min(max_batch, total - s0);
-    auto images = image_all.narrow(0, s0, len);
-    DataFidelity data(op, m.y.index_select(0, images.to(m.y.device())), m.sigma);
-    auto x = method.solve(data, lambda_all.narrow(0, s0, len), &result.summary);
-    xs.push_back(x);
-    discrepancies.push_back(data.discrepancy(x).to(torch::kFloat64));
-    if (progress) {
-      progress(s0 + len, total,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  // Concatenates a field over the chunks where every chunk has it.
+  auto cat = [&](torch::Tensor Reconstruction::*field) {
+    std::vector<torch::Tensor> list;
+    for (const auto& p : parts) {
+      if (!(p.*field).defined()) return torch::Tensor();
+      list.push_back(p.*field);
     }
-  }
-  auto x = torch::cat(xs, 0);
-  result.x = x.view({l, n, x.size(1), x.size(2), x.size(3)});
-  result.discrepancy = torch::cat(discrepancies, 0).view({l, n});
-  if (m.has_truth()) {
-    auto truth = m.x_true.to(x.scalar_type()).repeat({l, 1, 1, 1});
-    result.psnr = psnr(x, truth).view({l, n});
-  }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  result.summary.seconds = result.seconds;
-  return result;
+    return torch::cat(list);
+  };
+  Reconstruction out;
+  for (auto field : {&Reconstruction::x, &Reconstruction::gz, &Reconstruction::u, &Reconstruction::z,
+                     &Reconstruction::objective, &Reconstruction::discrepancy, &Reconstruction::chosen,
+                     &Reconstruction::restarts_x, &Reconstruction::samples, &Reconstruction::std})
+    out.*field = cat(field);
+  return out;
 }
 
 int64_t choose_by_validation(const SweepResult& sweep) {

@@ -16,30 +16,36 @@ namespace genreg {
 // "A:B:N": N values from A to B, equally spaced on a log scale (A, B > 0).
 std::vector<double> parse_lambda_grid(const std::string& text);
 
+// A sweep over a lambda grid, for any method. Per image the kept start (the lowest objective)
+// gives x, discrepancy and psnr; every start's values are kept too (paper Figures 8, 9, 11).
 struct SweepResult {
-  std::vector<double> lambdas;  // L values
-  torch::Tensor x;              // (L, N, 1, H, W) reconstructions
-  torch::Tensor discrepancy;    // (L, N) ||A x - y||^2
-  torch::Tensor psnr;           // (L, N), undefined without ground truth
-  SolverSummary summary;        // of the last chunk; `seconds` is the total
+  std::vector<double> lambdas;      // L values
+  torch::Tensor x;                  // (L, N, 1, H, W) reconstructions (kept start), on the CPU
+  torch::Tensor discrepancy;        // (L, N) ||A x - y||^2
+  torch::Tensor psnr;               // (L, N), undefined without ground truth
+  torch::Tensor start_objective;    // (L, N, R) every start's final objective
+  torch::Tensor start_discrepancy;  // (L, N, R)
+  torch::Tensor start_psnr;         // (L, N, R), undefined without ground truth
+  SolverSummary summary;            // of the last chunk; `seconds` is the total
   double seconds = 0.0;
 };
 
 using ProgressReport = std::function<void(int64_t done, int64_t total, double seconds)>;
-
-// Solves every image of `m` for every lambda, in batches of at most `max_batch` samples.
-SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
-                          const std::vector<double>& lambdas, int64_t max_batch = 2048,
-                          const ProgressReport& progress = {});
-
 // Called with a progress line about every `interval` seconds of a long solve.
 using ProgressLog = std::function<void(const std::string& line)>;
 
-// Solves every image with its own lambda (B,), batched. With `log`, long solves report the
-// iteration, the mean objective and the mean data discrepancy against the level M sigma^2.
-torch::Tensor reconstruct(const Reconstructor& method, const Measurements& m, const torch::Tensor& lambda,
-                          int64_t max_batch = 2048, SolverSummary* summary = nullptr,
-                          const ProgressLog& log = {}, double interval = 2.0);
+// Solves every image of `m` for every lambda: one batch holds every lambda for a chunk of images,
+// at most `max_samples` samples (images x lambdas x starts) at once.
+SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
+                          const std::vector<double>& lambdas, int64_t max_samples = 2048,
+                          const ProgressReport& progress = {}, const ProgressLog& log = {},
+                          double interval = 30.0);
+
+// Solves every image with its own lambda (N,), in chunks of at most `max_samples` samples (images x
+// starts). With `log`, long solves report the iteration and the mean objective.
+Reconstruction reconstruct(const Reconstructor& method, const Measurements& m, const torch::Tensor& lambda,
+                           int64_t max_samples = 2048, SolverSummary* summary = nullptr,
+                           const ProgressLog& log = {}, double interval = 2.0);
 
 // Index of the lambda with the best mean PSNR (needs ground truth).
 int64_t choose_by_validation(const SweepResult& sweep);

@@ -1,10 +1,21 @@
 #pragma once
 // The data fidelity D(x) = ||A x - y||^2 / (2 sigma^2) of Gaussian noise (paper eq. 17), with
-// gradient A^T (A x - y) / sigma^2 and its proximal operator by conjugate gradients.
+// gradient A^T (A x - y) / sigma^2 and its proximal operator
+//   prox_{tau D}(x) = argmin_u D(u) + ||u - x||^2 / (2 tau) = (I + t A^T A)^{-1} (x + t A^T y),
+// t = tau / sigma^2: one division where A^T A is diagonal in the pixel or Fourier basis (denoise,
+// inpaint, mri; LinearOperator::gram_diagonal), conjugate gradients warm-started at x otherwise.
+// The data-consistency step of plug-and-play (HQS, ADMM) and of DiffPIR.
 #include "genreg/functionals/functional.h"
 #include "genreg/operators/linear_operator.h"
 
 namespace genreg {
+
+struct DataProxOptions {
+  // Conjugate gradients for operators without a closed form: stop a sample at a relative residual
+  // of `tolerance`, or after `max_iterations`.
+  TORCH_ARG(int64_t, max_iterations) = 100;
+  TORCH_ARG(double, tolerance) = 1e-6;
+};
 
 class DataFidelity : public Functional {
  public:
@@ -13,6 +24,10 @@ class DataFidelity : public Functional {
   torch::Tensor value(const torch::Tensor& x) const override;
   torch::Tensor gradient(const torch::Tensor& x) const override;
   std::string name() const override { return "data fidelity"; }
+  bool has_prox() const override { return true; }
+  // tau: (B,) or 0-dim, positive.
+  torch::Tensor prox(const torch::Tensor& x, const torch::Tensor& tau) const override;
+  void set_prox_options(const DataProxOptions& options) { prox_options_ = options; }
   // ||A x - y||^2 per sample: the data discrepancy, compared with M sigma^2.
   torch::Tensor discrepancy(const torch::Tensor& x) const;
   // The same functional for a sub-batch (rows `index` of y).
@@ -26,6 +41,7 @@ class DataFidelity : public Functional {
   OperatorPtr op_;
   torch::Tensor y_;
   double sigma_;
+  DataProxOptions prox_options_;
 };
 
 }  // namespace genreg

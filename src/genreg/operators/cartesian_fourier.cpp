@@ -44,6 +44,15 @@ std::string CartesianFourier::spec() const {
   return s.str();
 }
 
+std::optional<GramDiagonal> CartesianFourier::gram_diagonal() const {
+  auto p = torch::zeros({height_}, torch::kFloat64);
+  p.index_fill_(0, rows_.master(), 1.0);
+  // Row r's reflection is row (H - r) mod H.
+  const auto reflected = torch::roll(p.flip({0}), 1, 0);
+  const auto d = ((p + reflected) / 2.0).view({1, height_, 1}).expand({1, height_, width_}).contiguous();
+  return GramDiagonal{GramDiagonal::Basis::fourier, d};
+}
+
 torch::Tensor CartesianFourier::apply(const torch::Tensor& x) const {
   check_argument(x, false, "apply");
   auto k = torch::fft::fft2(x.squeeze(1), c10::nullopt, {-2, -1}, "ortho");  // (B, H, W) complex

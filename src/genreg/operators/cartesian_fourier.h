@@ -20,6 +20,10 @@ class CartesianFourier : public LinearOperator {
   std::string spec() const override;
   // The kept k-space rows in FFT order (row 0 = zero frequency), sorted.
   const torch::Tensor& rows() const { return rows_.master(); }
+  // On real images A^T A x = Re(F^H P F x) = F^H diag(d) F x with d(k) = (p(k) + p(-k)) / 2, p the
+  // 0/1 row mask: for real x, (F x)(-k) = conj((F x)(k)), so taking the real part averages the mask
+  // with its reflection.
+  std::optional<GramDiagonal> gram_diagonal() const override;
 
  private:
   int64_t height_, width_;

@@ -12,6 +12,9 @@ class Identity : public LinearOperator {
   std::vector<int64_t> domain_shape() const override { return {1, height_, width_}; }
   std::vector<int64_t> range_shape() const override { return {1, height_, width_}; }
   std::string spec() const override { return "denoise"; }
+  std::optional<GramDiagonal> gram_diagonal() const override {
+    return GramDiagonal{GramDiagonal::Basis::pixel, torch::ones({1, height_, width_}, torch::kFloat64)};
+  }
 
  private:
   int64_t height_, width_;

@@ -102,6 +102,12 @@ class ScaledOperator : public LinearOperator {
   std::vector<int64_t> domain_shape() const override { return op_->domain_shape(); }
   std::vector<int64_t> range_shape() const override { return op_->range_shape(); }
   std::string spec() const override { return c10::str(factor_) + "*(" + op_->spec() + ")"; }
+  // (c A)^T (c A) = c^2 A^T A.
+  std::optional<GramDiagonal> gram_diagonal() const override {
+    auto d = op_->gram_diagonal();
+    if (d) d->values = d->values * (factor_ * factor_);
+    return d;
+  }
 
  private:
   OperatorPtr op_;

@@ -17,6 +17,16 @@
 
 namespace genreg {
 
+// A^T A in closed form where it is diagonal in a known orthonormal basis: the pixel basis
+// (A^T A = diag(values)) or the 2D Fourier basis (A^T A = F^H diag(values) F, F the orthonormal
+// DFT over the last two dimensions). `values` is (1, H, W) float64 on the CPU. The data fidelity's
+// prox (I + t A^T A)^{-1} is then one division in that basis.
+struct GramDiagonal {
+  enum class Basis { pixel, fourier };
+  Basis basis = Basis::pixel;
+  torch::Tensor values;
+};
+
 class LinearOperator {
  public:
   virtual ~LinearOperator() = default;
@@ -33,6 +43,8 @@ class LinearOperator {
   int64_t range_size() const;
   // ||A||_2, estimated once by power iteration on A^T A in float64 and cached.
   double norm() const;
+  // A^T A's diagonal where the operator knows one (denoise, inpaint, mri); nullopt otherwise.
+  virtual std::optional<GramDiagonal> gram_diagonal() const { return std::nullopt; }
 
  protected:
   // Throws genreg::Error unless x is (B, *domain_shape()) (`range` false) or (B, *range_shape()).

@@ -16,6 +16,10 @@ class PixelMask : public LinearOperator {
   std::string spec() const override;
   // (1, H, W) mask of kept pixels, float64 0/1.
   torch::Tensor mask() const;
+  // A^T A = diag(mask): a row selection of the identity.
+  std::optional<GramDiagonal> gram_diagonal() const override {
+    return GramDiagonal{GramDiagonal::Basis::pixel, mask()};
+  }
 
  private:
   int64_t height_, width_;

@@ -11,6 +11,7 @@
 //   encoder    min_x D(x) + lambda ||x - G(E(x))||^2                        (section 3.4)
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 
 #include "genreg/functionals/data_fidelity.h"
@@ -62,13 +63,67 @@ struct LatentRun {
   SolverSummary summary;
 };
 
-LatentRun solve_hard(const LatentProblem& p);
-LatentRun solve_relaxed(const LatentProblem& p);
-LatentRun solve_sparse(const LatentProblem& p, bool tv);
-LatentRun solve_projected_gradient(const LatentProblem& p);
-LatentRun solve_encoder_regulariser(const LatentProblem& p);
+// One generative regulariser: its algorithm and its objective, defined once. GenerativeReconstructor
+// runs any of them over images x restarts; each registers itself in the method registry from its
+// own file (solvers/hard_constraint.cpp, ...).
+class LatentMethod {
+ public:
+  virtual ~LatentMethod() = default;
+  virtual std::string name() const = 0;
+  virtual LatentRun solve(const LatentProblem& p) const = 0;
+  // The per-sample objective at a solution (restart selection, reports), float64 (B,).
+  virtual torch::Tensor objective(const LatentProblem& p, const LatentRun& run) const = 0;
+  // A deterministic method runs one start per image whatever the restarts.
+  virtual bool deterministic() const { return false; }
+  virtual bool needs_encoder() const { return false; }
+  // Whether --optimizer adam applies (else the paper's backtracking algorithm only).
+  virtual bool supports_adam() const { return false; }
+};
 
-// The per-sample objective of `method` (for reporting and restart selection) at a solution.
-torch::Tensor generative_objective(const std::string& method, const LatentProblem& p, const LatentRun& run);
+using LatentMethodPtr = std::shared_ptr<const LatentMethod>;
+
+class HardConstraint : public LatentMethod {
+ public:
+  std::string name() const override { return "hard"; }
+  LatentRun solve(const LatentProblem& p) const override;
+  torch::Tensor objective(const LatentProblem& p, const LatentRun& run) const override;
+  bool supports_adam() const override { return true; }
+};
+
+class RelaxedConstraint : public LatentMethod {
+ public:
+  std::string name() const override { return "relaxed"; }
+  LatentRun solve(const LatentProblem& p) const override;
+  torch::Tensor objective(const LatentProblem& p, const LatentRun& run) const override;
+};
+
+// sparse (||u||_1) or sparse-tv (TV(u)).
+class SparseDeviation : public LatentMethod {
+ public:
+  explicit SparseDeviation(bool tv) : tv_(tv) {}
+  std::string name() const override { return tv_ ? "sparse-tv" : "sparse"; }
+  LatentRun solve(const LatentProblem& p) const override;
+  torch::Tensor objective(const LatentProblem& p, const LatentRun& run) const override;
+
+ private:
+  bool tv_;
+};
+
+class ProjectedGradient : public LatentMethod {
+ public:
+  std::string name() const override { return "pgd"; }
+  LatentRun solve(const LatentProblem& p) const override;
+  torch::Tensor objective(const LatentProblem& p, const LatentRun& run) const override;
+  bool supports_adam() const override { return true; }
+};
+
+class EncoderRegulariser : public LatentMethod {
+ public:
+  std::string name() const override { return "encoder"; }
+  LatentRun solve(const LatentProblem& p) const override;
+  torch::Tensor objective(const LatentProblem& p, const LatentRun& run) const override;
+  bool deterministic() const override { return true; }
+  bool needs_encoder() const override { return true; }
+};
 
 }  // namespace genreg

@@ -2,35 +2,30 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cmath>
+
 #include "genreg/core/error.h"
+#include "genreg/solvers/method_registry.h"
 
 namespace genreg {
 
-std::vector<std::string> generative_method_names() {
-  return {"hard", "relaxed", "sparse", "sparse-tv", "pgd", "encoder"};
-}
-
-bool is_generative_method(const std::string& method) {
-  for (const auto& m : generative_method_names())
-    if (m == method) return true;
-  return false;
-}
-
-GenerativeReconstructor::GenerativeReconstructor(std::string method, GeneratorPtr generator,
+GenerativeReconstructor::GenerativeReconstructor(LatentMethodPtr method, GeneratorPtr generator,
                                                  GenerativeOptions options)
     : method_(std::move(method)), generator_(std::move(generator)), options_(options) {
-  require(is_generative_method(method_), "unknown generative method '", method_,
-          "' (use hard, relaxed, sparse, sparse-tv, pgd or encoder)");
+  require(static_cast<bool>(method_), "no generative method given");
   require(static_cast<bool>(generator_), "no generator given");
   require(options_.restarts() >= 1, "restarts must be at least 1");
   require(options_.iterations() >= 1, "iterations must be at least 1");
-  require(options_.mu() >= 0, "mu must not be negative");
+  require(options_.inner_iterations() >= 1, "inner iterations must be at least 1");
+  require(options_.tolerance() >= 0 && std::isfinite(options_.tolerance()),
+          "tolerance must be finite and non-negative");
+  require(options_.mu() >= 0 && std::isfinite(options_.mu()), "mu must be finite and non-negative");
   require(options_.optimizer() == "backtracking" || options_.optimizer() == "adam", "unknown optimizer '",
           options_.optimizer(), "' (use backtracking or adam)");
-  require(options_.optimizer() == "backtracking" || method_ == "hard" || method_ == "pgd",
-          "--optimizer adam applies to hard and pgd; ", method_, " runs the paper's algorithm");
-  require(method_ != "encoder" || generator_->has_encoder(),
-          "the encoder regulariser needs a model with an encoder (ae or vae)");
+  require(options_.optimizer() == "backtracking" || method_->supports_adam(),
+          "--optimizer adam does not apply to ", method_->name(), ", which runs the paper's algorithm");
+  require(!method_->needs_encoder() || generator_->has_encoder(), "the ", method_->name(),
+          " regulariser needs a model with an encoder (ae or vae)");
   LatentPrior::parse(options_.prior());
 }
 
@@ -51,9 +46,9 @@ torch::Tensor GenerativeReconstructor::initial_latents(const DataFidelity& data,
   return LatentPrior::parse(options_.prior()).project(z);
 }
 
-GenerativeResult GenerativeReconstructor::solve_full(const DataFidelity& data, const torch::Tensor& lambda,
-                                                     SolverSummary* summary,
-                                                     const IterationCallback& callback) const {
+Reconstruction GenerativeReconstructor::reconstruct(const DataFidelity& data, const torch::Tensor& lambda,
+                                                    SolverSummary* summary,
+                                                    const IterationCallback& callback) const {
   const auto size = generator_->image_size();
   const auto domain = data.op()->domain_shape();
   const int64_t dh = domain.size() >= 2 ? domain[domain.size() - 2] : -1,
@@ -62,8 +57,7 @@ GenerativeResult GenerativeReconstructor::solve_full(const DataFidelity& data, c
           " images but the operator ", data.op()->spec(), " acts on ", dh, "x", dw, " images");
   const int64_t b = data.y().size(0);
   require(lambda.numel() == b, "one lambda per image expected (", b, "), got ", lambda.numel());
-  // The encoder regulariser is deterministic: one start.
-  const int64_t r = method_ == "encoder" ? 1 : options_.restarts();
+  const int64_t r = starts_per_image();
   const auto device = generator_->device();
   const auto repeat = torch::arange(b, torch::TensorOptions().dtype(torch::kLong)).repeat_interleave(r);
   const DataFidelity expanded(data.op(), data.y().index_select(0, repeat.to(data.y().device())).to(device),
@@ -77,21 +71,9 @@ GenerativeResult GenerativeReconstructor::solve_full(const DataFidelity& data, c
   p.options = &options_;
   p.callback = callback;
 
-  LatentRun run;
-  if (method_ == "hard")
-    run = solve_hard(p);
-  else if (method_ == "relaxed")
-    run = solve_relaxed(p);
-  else if (method_ == "sparse")
-    run = solve_sparse(p, false);
-  else if (method_ == "sparse-tv")
-    run = solve_sparse(p, true);
-  else if (method_ == "pgd")
-    run = solve_projected_gradient(p);
-  else
-    run = solve_encoder_regulariser(p);
+  const LatentRun run = method_->solve(p);
 
-  GenerativeResult out;
+  Reconstruction out;
   torch::NoGradGuard no_grad;
   out.objective = run.objective.view({b, r}).to(torch::kCPU);
   out.discrepancy = expanded.discrepancy(run.x).to(torch::kFloat64).view({b, r}).to(torch::kCPU);
@@ -112,6 +94,26 @@ GenerativeResult GenerativeReconstructor::solve_full(const DataFidelity& data, c
     *summary = std::move(s);
   }
   return out;
+}
+
+}  // namespace genreg
+
+namespace genreg {
+
+MethodInfo generative_method_info(LatentMethodPtr method, std::string summary,
+                                  std::vector<std::string> settings) {
+  MethodInfo info;
+  info.name = method->name();
+  info.summary = std::move(summary);
+  info.needs = PriorRole::generator;
+  info.settings = std::move(settings);
+  info.make = [method](const MethodSettings& s, const MethodPriors& priors) -> ReconstructorPtr {
+    auto o = s.generative();
+    if (s.iterations() > 0) o.iterations(s.iterations());
+    if (s.tolerance() > 0) o.tolerance(s.tolerance());
+    return std::make_shared<GenerativeReconstructor>(method, priors.generator, o);
+  };
+  return info;
 }
 
 }  // namespace genreg

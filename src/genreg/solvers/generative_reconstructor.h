@@ -3,6 +3,7 @@
 // solved as one batch (each sample with its own lambda, step sizes and stopping), and per image
 // the restart with the lowest objective is kept (never chosen with the ground truth). Parameter
 // sweeps, validation and the discrepancy principle (eval/parameter_choice.h) then apply unchanged.
+// The algorithm and the objective come from the LatentMethod (generative_methods.h).
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,42 +13,30 @@
 
 namespace genreg {
 
-struct GenerativeResult {
-  torch::Tensor x;            // (B, 1, H, W) the kept reconstructions
-  torch::Tensor gz;           // (B, 1, H, W) their generator part G(z)
-  torch::Tensor u;            // (B, 1, H, W) deviation (sparse, sparse-tv); undefined otherwise
-  torch::Tensor z;            // (B, d)
-  torch::Tensor objective;    // (B, R) final objective of every restart
-  torch::Tensor discrepancy;  // (B, R) ||A x - y||^2 of every restart
-  torch::Tensor chosen;       // (B,) the kept restart
-  torch::Tensor restarts_x;   // (B, R, 1, H, W) every restart's reconstruction
-};
-
 class GenerativeReconstructor : public Reconstructor {
  public:
-  // method: hard, relaxed, sparse, sparse-tv, pgd or encoder.
-  GenerativeReconstructor(std::string method, GeneratorPtr generator, GenerativeOptions options = {});
-  std::string name() const override { return method_; }
+  GenerativeReconstructor(LatentMethodPtr method, GeneratorPtr generator, GenerativeOptions options = {});
+  std::string name() const override { return method_->name(); }
+  int64_t starts_per_image() const override { return method_->deterministic() ? 1 : options_.restarts(); }
   torch::Tensor solve(const DataFidelity& data, const torch::Tensor& lambda, SolverSummary* summary,
                       const IterationCallback& callback) const override {
-    return solve_full(data, lambda, summary, callback).x;
+    return reconstruct(data, lambda, summary, callback).x;
   }
-  GenerativeResult solve_full(const DataFidelity& data, const torch::Tensor& lambda,
-                              SolverSummary* summary = nullptr, const IterationCallback& callback = {}) const;
+  Reconstruction reconstruct(const DataFidelity& data, const torch::Tensor& lambda,
+                             SolverSummary* summary = nullptr,
+                             const IterationCallback& callback = {}) const override;
 
   // Initial latent vectors (B * R, d), restart-major within each image: row b R + r.
   torch::Tensor initial_latents(const DataFidelity& data, int64_t restarts) const;
 
   const GenerativeOptions& options() const { return options_; }
   const GeneratorPtr& generator() const { return generator_; }
+  const LatentMethod& method() const { return *method_; }
 
  private:
-  std::string method_;
+  LatentMethodPtr method_;
   GeneratorPtr generator_;
   GenerativeOptions options_;
 };
-
-std::vector<std::string> generative_method_names();
-bool is_generative_method(const std::string& method);
 
 }  // namespace genreg

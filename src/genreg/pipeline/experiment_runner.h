@@ -4,13 +4,16 @@
 // run), simulate the measurements, run every method (parameters chosen on the validation images)
 // and write the table (markdown and JSON), the figures and an HTML report. Every method's result is
 // kept on disk as soon as it is done, so a killed run starts again where it stopped.
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "genreg/cli/cli.h"
 #include "genreg/eval/experiment.h"
 
-namespace genreg::cli {
+namespace genreg {
 
 struct ExperimentArgs {
   std::string out;
@@ -23,9 +26,12 @@ struct ExperimentArgs {
   std::vector<std::string> only;   // method keys to run (empty: all), e.g. hard/vae, tv
   std::string title;               // report title (default: the experiment's description)
   std::string validation, report;  // test index ranges (default: the protocol's 0:20 and 100:200)
+  torch::Device device = torch::kCPU;
+  uint64_t seed = 0;
+  bool terminal = false;  // progress lines redrawn in place (an interactive terminal)
 };
 
-// Returns the JSON summary it also writes to out/results.json.
-nlohmann::json run_experiment(const ExperimentSpec& spec, const ExperimentArgs& args, Context& ctx);
+// Progress goes to `os`. Returns the JSON summary it also writes to out/results.json.
+nlohmann::json run_experiment(const ExperimentSpec& spec, const ExperimentArgs& args, std::ostream& os);
 
-}  // namespace genreg::cli
+}  // namespace genreg

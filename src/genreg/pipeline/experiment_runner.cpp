@@ -1,4 +1,4 @@
-#include "genreg/cli/experiment_runner.h"
+#include "genreg/pipeline/experiment_runner.h"
 
 #include <unistd.h>
 
@@ -20,7 +20,7 @@
 #include "genreg/operators/measurements.h"
 #include "genreg/training/training_run.h"
 
-namespace genreg::cli {
+namespace genreg {
 namespace {
 
 namespace fs = std::filesystem;
@@ -36,8 +36,7 @@ std::string file_key(const ExperimentMethod& m) {
 // The generator of `kind`: DIR/KIND.pt when a folder is given, else trained into out/generators/
 // with the default recipe (resuming a run that was killed).
 GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kind, const ExperimentArgs& a,
-                              int64_t height, int64_t width, Context& ctx, nlohmann::json& record) {
-  auto& os = ctx.text();
+                              int64_t height, int64_t width, std::ostream& os, nlohmann::json& record) {
   std::string path;
   if (!a.generators.empty()) {
     path = (fs::path(a.generators) / (kind + ".pt")).string();
@@ -70,23 +69,23 @@ GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kin
     const int64_t epochs = a.epochs > 0                        ? a.epochs
                            : recipe != spec.train_epochs.end() ? recipe->second
                                                                : default_epochs(config.kind);
-    options.epochs(epochs).seed(ctx.options().seed);
+    options.epochs(epochs).seed(a.seed);
     TrainingRunOptions run;
     run.checkpoint = path;
     run.log_dir = (fs::path(a.out) / "generators" / (kind + "_train")).string();
     run.resume = true;
     run.dataset = spec.train_dataset;
-    run.terminal = !ctx.options().json && isatty(STDOUT_FILENO);
+    run.terminal = a.terminal;
     fs::create_directories(fs::path(path).parent_path());
     os << "training " << kind << " on " << train.size() << " " << spec.train_dataset << " images ("
        << options.epochs() << " epochs; checkpoint " << path << ")\n";
-    const auto summary = run_training(config, options, train.images, test.images, run, ctx.device(), os);
+    const auto summary = run_training(config, options, train.images, test.images, run, a.device, os);
     record["training_seconds"] = summary.seconds;
     record["epochs"] = summary.epochs_done;
     record["log_dir"] = run.log_dir;
     if (!std::isnan(summary.test_psnr)) record["test_reconstruction_psnr"] = summary.test_psnr;
   }
-  auto model = load_generator(path, ctx.device());
+  auto model = load_generator(path, a.device);
   check_generator_size(*model, height, width, "the " + spec.dataset + " images of " + spec.id);
   record["checkpoint"] = path;
   // The checkpoint's contents name this generator in the kept results: a retrained or replaced
@@ -179,7 +178,7 @@ std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
 
 }  // namespace
 
-nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, Context& ctx) {
+nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, std::ostream& os) {
   require(!a.out.empty(), "no output folder given");
   require(a.restarts >= 0, "--restarts must not be negative");
   require(a.iterations >= 1, "--iterations must be at least 1");
@@ -207,7 +206,6 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     spec.generators = generators;
   }
   const auto t0 = Clock::now();
-  auto& os = ctx.text();
   fs::create_directories(a.out);
   os << spec.id << ": " << spec.description << "\n";
 
@@ -221,8 +219,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                             {"report", spec.report},
                             {"restarts", restarts},
                             {"iterations", a.iterations},
-                            {"seed", ctx.options().seed},
-                            {"device", ctx.device().str()},
+                            {"seed", a.seed},
+                            {"device", a.device.str()},
                             {"generators", nlohmann::json::object()}};
 
   // 1. The ground truth: test images up to the end of the later range.
@@ -239,17 +237,17 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   std::map<std::string, GeneratorPtr> generators;
   for (const auto& kind : spec.generators) {
     nlohmann::json record;
-    generators[kind] = obtain_generator(spec, kind, a, data.height(), data.width(), ctx, record);
+    generators[kind] = obtain_generator(spec, kind, a, data.height(), data.width(), os, record);
     summary["generators"][kind] = record;
   }
   const double training_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
   // 3. Measurements of the validation and report images (one file, positions by test index).
-  auto m = simulate_measurements(data, spec.operator_spec, NoiseModel::parse(std::to_string(spec.sigma)),
-                                 ctx.options().seed);
+  auto m =
+      simulate_measurements(data, spec.operator_spec, NoiseModel::parse(std::to_string(spec.sigma)), a.seed);
   save_measurements((fs::path(a.out) / "measurements.pt").string(), m);
-  m.y = m.y.to(ctx.device());
-  m.x_true = m.x_true.to(ctx.device());
+  m.y = m.y.to(a.device);
+  m.x_true = m.x_true.to(a.device);
   const auto positions = [](const IndexRange& r) { return torch::arange(r.start, r.stop, torch::kLong); };
   const auto validation = m.select(positions(validation_range).to(m.y.device()));
   const auto report = m.select(positions(report_range).to(m.y.device()));
@@ -259,17 +257,20 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
 
   // 4. Methods.
   ExperimentRunOptions run;
-  run.generative.restarts(restarts).iterations(a.iterations).seed(ctx.options().seed);
+  run.generative.restarts(restarts).iterations(a.iterations).seed(a.seed);
   run.batch = a.batch;
   run.log = [&](const std::string& line) { os << line << std::endl; };
   std::vector<MethodResult> results;
   for (size_t i = 0; i < spec.methods.size(); ++i) {
     const auto& method = spec.methods[i];
     const StoredResult stored(fs::path(a.out) / "methods" / file_key(method));
-    nlohmann::json settings = {{"lambdas", method.lambdas},      {"mus", method.mus},
-                               {"operator", spec.operator_spec}, {"sigma", spec.sigma},
-                               {"validation", spec.validation},  {"report", spec.report},
-                               {"seed", ctx.options().seed}};
+    nlohmann::json settings = {{"lambdas", method.lambdas},
+                               {"mus", method.mus},
+                               {"operator", spec.operator_spec},
+                               {"sigma", spec.sigma},
+                               {"validation", spec.validation},
+                               {"report", spec.report},
+                               {"seed", a.seed}};
     if (method.generative()) {
       settings["restarts"] = restarts;
       settings["iterations"] = a.iterations;
@@ -340,7 +341,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                  "; parameters chosen by mean PSNR on test images " + spec.validation + "; " +
                  std::to_string(restarts) + " restart(s) and " + std::to_string(a.iterations) +
                  " iterations per generative solve. Total time " + format_duration(seconds) + " (" +
-                 format_duration(training_seconds) + " for the generators) on " + ctx.device().str() + ".");
+                 format_duration(training_seconds) + " for the generators) on " + a.device.str() + ".");
   std::vector<std::vector<std::string>> table;
   for (const auto& r : results) {
     auto p = spec.paper.find(r.method.key());
@@ -365,7 +366,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     html.figure(name, "truth / G(z) / deviation u (red positive, blue negative) / x = G(z) + u");
   for (const auto& [kind, generator] : generators) {
     // Samples from the latent prior, drawn from a fixed seed.
-    torch::manual_seed(ctx.options().seed + 17);
+    torch::manual_seed(a.seed + 17);
     torch::Tensor samples;
     {
       torch::NoGradGuard no_grad;
@@ -383,4 +384,4 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   return summary;
 }
 
-}  // namespace genreg::cli
+}  // namespace genreg

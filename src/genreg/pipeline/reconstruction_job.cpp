@@ -1,0 +1,357 @@
+#include "genreg/pipeline/reconstruction_job.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "genreg/core/error.h"
+#include "genreg/data/index_range.h"
+#include "genreg/eval/metrics.h"
+#include "genreg/eval/parameter_choice.h"
+#include "genreg/io/atomic_file.h"
+#include "genreg/io/html_report.h"
+#include "genreg/io/image_grid.h"
+#include "genreg/io/line_plot.h"
+#include "genreg/io/tensor_file.h"
+#include "genreg/models/checkpoint.h"
+#include "genreg/operators/measurements.h"
+#include "genreg/operators/operator_spec.h"
+
+namespace genreg {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string fmt(double v, int digits = 4) {
+  std::ostringstream s;
+  s << std::setprecision(digits) << v;
+  return s.str();
+}
+
+// The parameter rule a job asks for.
+enum class Rule { fixed, validation, discrepancy };
+
+Rule parameter_rule(const ReconstructionJob& job, const MethodInfo& info) {
+  const bool automatic = job.lambda.rfind("auto", 0) == 0;
+  if (!info.has_lambda()) {
+    require(job.lambda.empty() && job.lambda_grid.empty(), job.method,
+            " has no regularisation parameter to choose (no --lambda or --lambda-grid)");
+    return Rule::fixed;
+  }
+  require(!job.lambda.empty() || !job.lambda_grid.empty(),
+          "give --lambda VALUE, --lambda-grid A:B:N with --validate, or --lambda auto:discrepancy");
+  require(!automatic || job.lambda == "auto:discrepancy", "unknown automatic rule '", job.lambda,
+          "' (use auto:discrepancy)");
+  if (automatic) return Rule::discrepancy;
+  require(job.lambda_grid.empty() || job.lambda.empty(),
+          "give either --lambda VALUE or --lambda-grid, not both");
+  if (job.lambda_grid.empty()) {
+    require(job.validate.empty(),
+            "--validate chooses lambda from --lambda-grid; with one --lambda there is no choice");
+    return Rule::fixed;
+  }
+  require(!job.validate.empty(),
+          "a lambda grid needs --validate A:B (choose by PSNR) or --lambda auto:discrepancy");
+  return Rule::validation;
+}
+
+// Per start r: mean over images of the objective, discrepancy and PSNR against lambda.
+std::vector<PlotPanel> start_panels(const SweepResult& s, double level) {
+  const int64_t r = s.start_objective.size(2);
+  std::vector<PlotPanel> panels;
+  auto panel = [&](const std::string& title, const std::string& y, const torch::Tensor& values, bool log_y) {
+    PlotPanel p{title, "lambda", y, true, log_y, {}, {}, {}};
+    for (int64_t k = 0; k < r; ++k) {
+      PlotSeries series{"restart " + std::to_string(k + 1), s.lambdas, {}};
+      for (size_t l = 0; l < s.lambdas.size(); ++l)
+        series.y.push_back(values.select(2, k)[static_cast<int64_t>(l)].mean().item<double>());
+      p.series.push_back(series);
+    }
+    return p;
+  };
+  panels.push_back(panel("objective per restart", "mean objective", s.start_objective, true));
+  auto d = panel("data discrepancy per restart", "mean ||Ax - y||^2", s.start_discrepancy, true);
+  d.horizontal_lines.push_back({level, "M sigma^2"});
+  panels.push_back(d);
+  if (s.start_psnr.defined())
+    panels.push_back(panel("PSNR per restart", "mean PSNR (dB)", s.start_psnr, false));
+  return panels;
+}
+
+nlohmann::json sweep_json(const SweepResult& s, double mu, bool with_mu) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t k = 0; k < s.lambdas.size(); ++k) {
+    nlohmann::json row = {{"lambda", s.lambdas[k]},
+                          {"discrepancy_mean", s.discrepancy[k].mean().item<double>()}};
+    if (with_mu) row["mu"] = mu;
+    if (s.start_objective.size(2) > 1) {
+      row["objective_mean_per_restart"] = std::vector<double>();
+      for (int64_t r = 0; r < s.start_objective.size(2); ++r)
+        row["objective_mean_per_restart"].push_back(s.start_objective[k].select(1, r).mean().item<double>());
+    }
+    if (s.psnr.defined()) row["psnr_mean"] = s.psnr[k].mean().item<double>();
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& validate, int64_t n) {
+  auto all = torch::arange(n, torch::kLong);
+  if (validate.empty()) return {torch::empty({0}, torch::kLong), all};
+  const auto r = IndexRange::parse(validate).resolve(n);
+  auto is_validation = (all >= r.start) & (all < r.stop);
+  auto rest = all.masked_select(~is_validation);
+  require(rest.numel() > 0, "--validate ", validate, " leaves no images to report on");
+  return {all.masked_select(is_validation), rest};
+}
+
+nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& os) {
+  const auto& info = MethodRegistry::instance().at(job.method);
+  require(job.batch > 0, "--batch must be positive");
+  require(
+      info.needs == PriorRole::generator || job.generator.empty(),
+      "--generator is for the methods that need ", to_string(PriorRole::generator), " (",
+      [] {
+        std::string list;
+        for (const auto& n : MethodRegistry::instance().names(PriorRole::generator))
+          list += (list.empty() ? "" : ", ") + n;
+        return list;
+      }(),
+      "), not ", job.method);
+  require(info.needs != PriorRole::generator || !job.generator.empty(), "--method ", job.method,
+          " needs --generator CHECKPOINT (from genreg train)");
+  const Rule rule = parameter_rule(job, info);
+  require(job.mu_grid.empty() || rule == Rule::validation,
+          "--mu-grid is chosen with --lambda-grid on --validate");
+
+  auto m = load_measurements(job.measurements);
+  m.y = m.y.to(job.device);
+  if (m.has_truth()) m.x_true = m.x_true.to(job.device);
+  require(job.validate.empty() || m.has_truth(), "--validate needs ground truth in ", job.measurements);
+  MethodPriors priors;
+  if (info.needs == PriorRole::generator) {
+    auto model = load_generator(job.generator, job.device);
+    check_generator_size(*model, m.height, m.width, "the images of " + job.measurements);
+    priors.generator = model;
+  }
+  const bool reads_mu = info.reads("mu");
+  const std::vector<double> mus = !job.mu_grid.empty() ? parse_lambda_grid(job.mu_grid)
+                                                       : std::vector<double>{parse_number(job.mu, "--mu")};
+  for (double mu : mus) require(std::isfinite(mu) && mu >= 0, "mu must be finite and non-negative");
+  auto method_for = [&](double mu) {
+    auto settings = job.settings;
+    auto g = settings.generative();
+    g.mu(mu).seed(job.seed);
+    settings.generative(g);
+    return make_method(job.method, settings, priors);
+  };
+  const auto method = method_for(mus.front());
+  const auto op = m.make_op();
+  const int64_t n = m.size(), count = op->range_size();
+  const double level = count * m.sigma * m.sigma;
+  fs::create_directories(job.out);
+  os << "reconstructing " << n << " images (" << m.dataset << " " << m.split << ", " << m.operator_spec
+     << ", sigma " << m.sigma << ") with " << job.method;
+  if (priors.generator) {
+    const auto& g = job.settings.generative();
+    os << " on " << job.generator << " (" << g.restarts() << " restart" << (g.restarts() > 1 ? "s" : "")
+       << ", prior " << g.prior() << ", " << g.optimizer() << ")";
+  }
+  os << "\n";
+
+  auto [validation_cpu, report_cpu] = split_positions(job.validate, n);
+  const auto validation = validation_cpu.to(job.device);
+  const auto report = report_cpu.to(job.device);
+  nlohmann::json summary = {{"measurements", job.measurements},
+                            {"method", job.method},
+                            {"operator", m.operator_spec},
+                            {"sigma", m.sigma},
+                            {"count", n},
+                            {"discrepancy_level", level}};
+  if (priors.generator) {
+    const auto& g = job.settings.generative();
+    summary["generator"] = job.generator;
+    if (auto* model = dynamic_cast<GenerativeModel*>(priors.generator.get()))
+      summary["model"] = model->config().to_json();
+    summary["restarts"] = g.restarts();
+    summary["prior"] = g.prior();
+    summary["optimizer"] = g.optimizer();
+  }
+  auto progress = [&](int64_t done, int64_t total, double seconds) {
+    os << "  sweep: " << done << "/" << total << " solves, " << fmt(seconds, 3) << " s, ETA "
+       << fmt(seconds / done * (total - done), 3) << " s" << std::endl;
+  };
+  const ProgressLog log = [&](const std::string& line) { os << line << std::endl; };
+
+  std::vector<PlotPanel> sweep_panels, start_figure;
+  double mu = mus.front();
+  auto lambda_per_image = torch::zeros({n}, torch::kFloat64);
+  const auto start = Clock::now();
+  if (rule == Rule::fixed) {
+    const double lambda = info.has_lambda() ? parse_number(job.lambda, "--lambda") : 0.0;
+    require(std::isfinite(lambda) && lambda >= 0, "--lambda must be finite and non-negative");
+    lambda_per_image.fill_(lambda);
+    if (info.has_lambda()) summary["lambda"] = lambda;
+  } else if (rule == Rule::validation) {
+    const auto grid = parse_lambda_grid(job.lambda_grid);
+    const auto mv = m.select(validation);
+    double best = -1e300, best_lambda = grid.front();
+    nlohmann::json sweeps = nlohmann::json::array();
+    PlotPanel q{"PSNR on validation images", "lambda", "mean PSNR (dB)", true, false, {}, {}, {}};
+    SweepResult best_sweep;
+    for (double candidate_mu : mus) {
+      const auto s = sweep_lambdas(*method_for(candidate_mu), mv, grid, job.batch, progress, log);
+      for (const auto& row : sweep_json(s, candidate_mu, reads_mu)) sweeps.push_back(row);
+      PlotSeries series{mus.size() > 1 ? "mu " + fmt(candidate_mu, 3) : "mean PSNR", grid, {}};
+      for (size_t k = 0; k < grid.size(); ++k) series.y.push_back(s.psnr[k].mean().item<double>());
+      q.series.push_back(series);
+      const int64_t k = choose_by_validation(s);
+      const double score = s.psnr[k].mean().item<double>();
+      if (score > best) {
+        best = score;
+        best_lambda = grid[k];
+        mu = candidate_mu;
+        best_sweep = s;
+      }
+    }
+    os << "  chose lambda " << fmt(best_lambda) << (mus.size() > 1 ? ", mu " + fmt(mu) : std::string())
+       << " by mean PSNR " << fmt(best) << " dB on " << validation.numel() << " validation images\n";
+    lambda_per_image.fill_(best_lambda);
+    summary["lambda"] = best_lambda;
+    summary["choice"] = {{"rule", "validation"}, {"validate", job.validate}, {"sweep", sweeps}};
+    PlotPanel disc{
+        "data discrepancy (validation images)", "lambda", "mean ||Ax - y||^2", true, true, {}, {}, {}};
+    disc.horizontal_lines.push_back({level, "M sigma^2"});
+    PlotSeries d{"discrepancy", best_sweep.lambdas, {}};
+    for (size_t k = 0; k < best_sweep.lambdas.size(); ++k)
+      d.y.push_back(best_sweep.discrepancy[k].mean().item<double>());
+    disc.series.push_back(d);
+    disc.vertical_lines.push_back(best_lambda);
+    q.vertical_lines.push_back(best_lambda);
+    sweep_panels = {disc, q};
+    if (best_sweep.start_objective.size(2) > 1) start_figure = start_panels(best_sweep, level);
+  } else {
+    // Discrepancy principle, per image, without ground truth.
+    const auto grid =
+        parse_lambda_grid(job.lambda_grid.empty() ? std::string("1e-4:1e2:13") : job.lambda_grid);
+    const auto s = sweep_lambdas(*method, m, grid, job.batch, progress, log);
+    const auto choice = choose_by_discrepancy(s, count, m.sigma);
+    lambda_per_image = torch::tensor(grid, torch::kFloat64).index_select(0, choice);
+    summary["lambda_per_image"] =
+        std::vector<double>(lambda_per_image.data_ptr<double>(), lambda_per_image.data_ptr<double>() + n);
+    summary["choice"] = {{"rule", "discrepancy"}, {"sweep", sweep_json(s, mu, reads_mu)}};
+    const double median = lambda_per_image.median().item<double>();
+    os << "  discrepancy principle: median lambda " << fmt(median) << " (range "
+       << fmt(lambda_per_image.min().item<double>()) << " to " << fmt(lambda_per_image.max().item<double>())
+       << ")\n";
+    PlotPanel disc{"data discrepancy (all images)", "lambda", "mean ||Ax - y||^2", true, true, {}, {}, {}};
+    disc.horizontal_lines.push_back({level, "M sigma^2"});
+    PlotSeries d{"discrepancy", s.lambdas, {}};
+    for (size_t k = 0; k < s.lambdas.size(); ++k) d.y.push_back(s.discrepancy[k].mean().item<double>());
+    disc.series.push_back(d);
+    disc.vertical_lines.push_back(median);
+    sweep_panels.push_back(disc);
+    if (s.psnr.defined()) {
+      PlotPanel q{"PSNR (all images)", "lambda", "mean PSNR (dB)", true, false, {}, {}, {}};
+      PlotSeries p{"psnr", s.lambdas, {}};
+      for (size_t k = 0; k < s.lambdas.size(); ++k) p.y.push_back(s.psnr[k].mean().item<double>());
+      q.series.push_back(p);
+      q.vertical_lines.push_back(median);
+      sweep_panels.push_back(q);
+    }
+    if (s.start_objective.size(2) > 1) start_figure = start_panels(s, level);
+  }
+  if (reads_mu) summary["mu"] = mu;
+  // The final reconstructions at the chosen parameters.
+  SolverSummary solve_summary;
+  const auto result = reconstruct(*method_for(mu), m, lambda_per_image, job.batch, &solve_summary, log);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (rule == Rule::fixed && info.has_lambda())
+    os << "  lambda " << lambda_per_image[0].item<double>() << ": " << solve_summary.brief() << "\n";
+  summary["solver"] = solve_summary.to_json();
+  summary["seconds"] = seconds;
+  const auto x = result.x.to(torch::kFloat32);
+
+  save_tensor((fs::path(job.out) / "reconstructions.pt").string(), x);
+  save_tensor((fs::path(job.out) / "reconstructions.npy").string(), x);
+  if (result.u.defined()) {
+    save_tensor((fs::path(job.out) / "generator_part.npy").string(), result.gz);
+    save_tensor((fs::path(job.out) / "deviation.npy").string(), result.u);
+  }
+  DataFidelity data(op, m.y, m.sigma);
+  summary["discrepancy_mean"] = data.discrepancy(x.to(m.y.scalar_type())).mean().item<double>();
+  summary["objective_mean"] = std::get<0>(result.objective.min(1)).mean().item<double>();
+  HtmlReport html("genreg reconstruct: " + job.method + " on " + m.operator_spec);
+  std::string about = std::to_string(n) + " images from " + m.dataset + " " + m.split + ", noise " +
+                      m.noise.str() + ", measurement level M sigma^2 = " + fmt(level) + ". Method " +
+                      job.method + ": " + info.summary + ".";
+  if (auto* model = dynamic_cast<GenerativeModel*>(priors.generator.get()))
+    about += " Generator " + job.generator + " (" + to_string(model->kind()) + ", " + model->config().arch +
+             ", latent dimension " + std::to_string(model->latent_dim()) + "); " +
+             std::to_string(method->starts_per_image()) + " start(s) per image, the lowest objective kept.";
+  html.paragraph(about + " " + fmt(seconds, 3) + " s.");
+  const int64_t shown = std::min<int64_t>(8, report.numel());
+  const auto shown_idx = report.narrow(0, 0, shown).to(x.device());
+  const auto x_shown = x.index_select(0, shown_idx);
+  if (m.has_truth()) {
+    const auto truth = m.x_true.index_select(0, report).to(torch::kFloat32);
+    const auto metrics = compute_metrics(x.index_select(0, report.to(x.device())).to(truth.device()), truth);
+    summary["metrics"] = metrics_to_json(metrics);
+    summary["report_indices"] = std::vector<int64_t>(report_cpu.data_ptr<int64_t>(),
+                                                     report_cpu.data_ptr<int64_t>() + report_cpu.numel());
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& metric : metrics) {
+      os << "  " << std::left << std::setw(11) << metric.name << std::right << fmt(metric.summary.mean, 5)
+         << " +- " << fmt(metric.summary.std, 3) << "\n";
+      rows.push_back({metric.name, fmt(metric.summary.mean, 5), fmt(metric.summary.std, 3)});
+    }
+    html.heading("Metrics on " + std::to_string(report_cpu.numel()) + " images", 2)
+        .table({"metric", "mean", "std"}, rows);
+    const auto t_shown =
+        m.x_true.index_select(0, shown_idx.to(m.x_true.device())).to(x.device(), torch::kFloat32);
+    write_comparison_grid((fs::path(job.out) / "grid.png").string(),
+                          {{t_shown}, {x_shown}, {x_shown - t_shown, Colormap::diverging, 0.0, 0.5}});
+    html.figure("grid.png", "truth / reconstruction / error (blue negative, red positive, +-0.5)");
+    if (result.u.defined()) {
+      const auto g_shown = result.gz.index_select(0, shown_idx.to(result.gz.device())).to(torch::kFloat32);
+      const auto u_shown = result.u.index_select(0, shown_idx.to(result.u.device())).to(torch::kFloat32);
+      write_comparison_grid((fs::path(job.out) / "decomposition.png").string(),
+                            {{t_shown}, {g_shown}, {u_shown, Colormap::diverging, 0.0, 0.5}, {x_shown}});
+      html.figure(
+          "decomposition.png",
+          "truth / generator part G(z) / sparse deviation u (red positive, blue negative) / x = G(z) + u "
+          "(paper Figure 13)");
+    }
+  } else {
+    const auto backprojection =
+        op->adjoint(m.y.index_select(0, shown_idx.to(m.y.device()))).to(torch::kFloat32);
+    write_comparison_grid((fs::path(job.out) / "grid.png").string(),
+                          {{backprojection, Colormap::grey, backprojection.min().item<double>(),
+                            backprojection.max().item<double>()},
+                           {x_shown.to(backprojection.device())}});
+    html.figure("grid.png", "A^T y / reconstruction");
+  }
+  if (!sweep_panels.empty()) {
+    write_line_plot((fs::path(job.out) / "sweep.png").string(), sweep_panels);
+    html.figure("sweep.png",
+                "parameter sweep: data discrepancy with the level M sigma^2, and mean PSNR; the chosen "
+                "lambda in red");
+  }
+  if (!start_figure.empty()) {
+    write_line_plot((fs::path(job.out) / "restarts.png").string(), start_figure, 520, 400);
+    html.figure("restarts.png",
+                "objective, data discrepancy (with M sigma^2) and PSNR of each restart against lambda "
+                "(paper Figures 8, 9, 11)");
+  }
+  html.link("metrics.json", "metrics.json (per image and mean +- std)");
+  html.write((fs::path(job.out) / "report.html").string());
+  write_file_atomically((fs::path(job.out) / "metrics.json").string(), summary.dump(2) + "\n");
+  os << "wrote " << (fs::path(job.out) / "report.html").string() << " (" << fmt(seconds, 3) << " s)\n";
+  return summary;
+}
+
+}  // namespace genreg

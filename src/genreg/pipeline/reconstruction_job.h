@@ -1,0 +1,40 @@
+#pragma once
+// One reconstruction run, for any registered method: measurements in, the parameter chosen (a
+// value, a grid chosen by mean PSNR on validation images, or the discrepancy principle per image),
+// every image reconstructed, and the folder written (reconstructions, metrics, figures, report).
+// `genreg reconstruct` parses its options into a ReconstructionJob and calls run_reconstruction_job;
+// a Python module or any host program can do the same.
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <utility>
+
+#include "genreg/solvers/method_registry.h"
+
+namespace genreg {
+
+struct ReconstructionJob {
+  std::string measurements;  // a file from genreg simulate
+  std::string method;        // a registered method
+  MethodSettings settings;   // restarts, prior, optimizer, iterations, ... (mu comes from `mu`)
+  std::string generator;     // checkpoint, for methods that need a generator
+  // The parameter rule: `lambda` a value, or "auto:discrepancy" (with `lambda_grid` or a default
+  // grid); or `lambda_grid` "A:B:N" chosen on the images `validate` ("I:J", positions in the file).
+  std::string lambda, lambda_grid, validate;
+  std::string mu = "1", mu_grid;  // methods that read mu; a grid needs `validate`
+  int64_t batch = 2048;           // samples (images x lambdas x starts) solved at once
+  std::string out;                // output folder
+  torch::Device device = torch::kCPU;
+  uint64_t seed = 0;  // seed of the random starts
+};
+
+// Runs the job; progress lines go to `log`. Returns the summary also written to OUT/metrics.json.
+// Throws genreg::Error for bad input (unknown method, missing model, a rule the method cannot take).
+nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log);
+
+// Positions [0, n) split into (validation, report) by an index range ("" = no validation).
+std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& validate, int64_t n);
+
+}  // namespace genreg

@@ -1,0 +1,99 @@
+#pragma once
+// Every reconstruction method by name: what it is, what learned model it needs, which settings it
+// reads, and how to make it. The command line, the experiments and the reports find methods here
+// and nowhere else. A method registers itself from its own file:
+//
+//   GENREG_REGISTER_METHOD(tv, MethodInfo{"tv", "min D(x) + lambda TV(x) (PDHG)", PriorRole::none,
+//                                         {"lambda", "iterations", "tolerance", "no_box"}, make_tv});
+//
+// Adding a method is one file with its class and this one registration (docs/ARCHITECTURE.md).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "genreg/models/generator.h"
+#include "genreg/solvers/generative_methods.h"
+#include "genreg/solvers/reconstructor.h"
+
+namespace genreg {
+
+// The role of the learned model a method needs (models/ roles).
+enum class PriorRole {
+  none,                   // classical: Tikhonov, TV
+  generator,              // z -> x (the paper's regularisers)
+  denoiser,               // (x, sigma) -> x (plug-and-play)
+  noise_predictor,        // (x_t, t) -> eps (diffusion posterior sampling)
+  conditional_generator,  // (z, condition) -> x (conditional models)
+};
+std::string to_string(PriorRole role);
+
+// The settings a caller can give; each method reads the ones named in MethodInfo::settings and
+// refuses the others (see check_settings).
+struct MethodSettings {
+  // Iteration budget and stopping tolerance; 0 keeps the method's own default.
+  TORCH_ARG(int64_t, iterations) = 0;
+  TORCH_ARG(double, tolerance) = 0.0;
+  // TV: constrain x to [0, 1].
+  TORCH_ARG(bool, box) = true;
+  // Generative regularisers: restarts, mu, prior, optimizer, inner iterations, seed.
+  TORCH_ARG(GenerativeOptions, generative) = {};
+};
+
+// The learned models at hand; a method takes the one of its role.
+struct MethodPriors {
+  GeneratorPtr generator;
+};
+
+struct MethodInfo {
+  std::string name;
+  std::string summary;  // one line: the objective or algorithm, with its reference
+  PriorRole needs = PriorRole::none;
+  // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
+  // iterations, tolerance, inner_iterations, no_box. "lambda" absent: no regularisation parameter.
+  std::vector<std::string> settings;
+  std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;
+  // The name in tables and captions ("TV"); the name itself when empty.
+  std::string display;
+
+  const std::string& label() const { return display.empty() ? name : display; }
+  bool reads(const std::string& setting) const;
+  bool has_lambda() const { return reads("lambda"); }
+};
+
+class MethodRegistry {
+ public:
+  static MethodRegistry& instance();
+  // Throws genreg::Error when the name is taken.
+  void add(MethodInfo info);
+  bool contains(const std::string& name) const;
+  // Throws genreg::Error naming the registered methods.
+  const MethodInfo& at(const std::string& name) const;
+  // Registered names, sorted: classical first, then by role.
+  std::vector<std::string> names() const;
+  std::vector<std::string> names(PriorRole role) const;
+
+ private:
+  std::vector<MethodInfo> methods_;
+};
+
+// The method `name` with `settings`, taking its model from `priors`. Throws genreg::Error for an
+// unknown name or a missing model, naming what the method needs.
+ReconstructorPtr make_method(const std::string& name, const MethodSettings& settings = {},
+                             const MethodPriors& priors = {});
+
+// Throws genreg::Error when `given` names a setting that method `name` does not read, e.g.
+// "--mu is not used by tv". `option_prefix` turns a setting into the caller's spelling ("--").
+void check_settings(const std::string& name, const std::vector<std::string>& given,
+                    const std::string& option_prefix = "--");
+
+// The MethodInfo of a generative regulariser run by GenerativeReconstructor
+// (generative_reconstructor.cpp).
+MethodInfo generative_method_info(LatentMethodPtr method, std::string summary,
+                                  std::vector<std::string> settings);
+
+}  // namespace genreg
+
+// Registers a MethodInfo when the library loads. `id` only names the static registration object.
+#define GENREG_REGISTER_METHOD(id, ...)                              \
+  static const bool genreg_method_registered_##id [[maybe_unused]] = \
+      (::genreg::MethodRegistry::instance().add(__VA_ARGS__), true)

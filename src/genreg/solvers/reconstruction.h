@@ -1,0 +1,23 @@
+#pragma once
+// What a reconstruction method returns for a batch of images: the estimate, and where the method
+// has them, its parts (generator part, deviation, latent code), the per-start objectives and
+// discrepancies behind the choice among restarts, and posterior samples with their mean and
+// per-pixel standard deviation (sampling methods). Undefined tensors mark what a method lacks.
+#include <torch/torch.h>
+
+namespace genreg {
+
+struct Reconstruction {
+  torch::Tensor x;            // (B, 1, H, W) the estimate (the posterior mean for samplers)
+  torch::Tensor gz;           // (B, 1, H, W) generator part G(z) (generative methods)
+  torch::Tensor u;            // (B, 1, H, W) deviation (sparse, sparse-tv)
+  torch::Tensor z;            // (B, d) latent code
+  torch::Tensor objective;    // (B, R) float64 final objective of every start (R = 1 without restarts)
+  torch::Tensor discrepancy;  // (B, R) float64 ||A x - y||^2 of every start
+  torch::Tensor chosen;       // (B,) int64 the kept start
+  torch::Tensor restarts_x;   // (B, R, 1, H, W) every start's estimate
+  torch::Tensor samples;      // (B, K, 1, H, W) posterior samples (sampling methods)
+  torch::Tensor std;          // (B, 1, H, W) per-pixel standard deviation of the samples
+};
+
+}  // namespace genreg
