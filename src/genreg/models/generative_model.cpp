@@ -5,6 +5,7 @@
 
 #include "genreg/core/error.h"
 #include "genreg/models/architecture.h"
+#include "genreg/models/model_registry.h"
 
 namespace genreg {
 
@@ -115,5 +116,26 @@ void GenerativeModel::set_output_intensity(double mean) {
   set_last_conv_bias(decoder, logit);
   if (ema) set_last_conv_bias(ema, logit);
 }
+
+namespace {
+
+ModelPtr make_generative_model(const nlohmann::json& description) {
+  return std::make_shared<GenerativeModel>(ModelConfig::from_json(description));
+}
+
+}  // namespace
+
+GENREG_REGISTER_MODEL_KIND(ae, ModelKindInfo{"ae", ModelRole::generator, "autoencoder, MSE",
+                                             make_generative_model});
+GENREG_REGISTER_MODEL_KIND(vae, ModelKindInfo{"vae", ModelRole::generator, "variational autoencoder",
+                                              make_generative_model});
+GENREG_REGISTER_MODEL_KIND(wgan_gp, ModelKindInfo{"wgan-gp", ModelRole::generator,
+                                                  "Wasserstein GAN with gradient penalty (the paper's GAN)",
+                                                  make_generative_model});
+GENREG_REGISTER_MODEL_KIND(gan_hinge, ModelKindInfo{"gan-hinge", ModelRole::generator,
+                                                    "hinge-loss GAN, spectral-norm critic, R1, EMA generator",
+                                                    make_generative_model});
+GENREG_REGISTER_MODEL_KIND(gan, ModelKindInfo{"gan", ModelRole::generator, "GAN with the non-saturating loss",
+                                              make_generative_model});
 
 }  // namespace genreg

@@ -8,16 +8,22 @@
 #include <utility>
 
 #include "genreg/models/generator.h"
+#include "genreg/models/model.h"
 #include "genreg/models/model_config.h"
 
 namespace genreg {
 
-class GenerativeModel : public torch::nn::Module, public Generator {
+class GenerativeModel : public Model, public Generator {
  public:
   explicit GenerativeModel(const ModelConfig& config);
 
   const ModelConfig& config() const { return config_; }
   ModelKind kind() const { return config_.kind; }
+
+  // Model interface: the five kinds ae, vae, wgan-gp, gan-hinge, gan, all generators.
+  std::string kind_name() const override { return to_string(config_.kind); }
+  ModelRole role() const override { return ModelRole::generator; }
+  nlohmann::json describe() const override { return config_.to_json(); }
 
   // Generator interface. decode uses the moving average of the generator where there is one
   // (gan-hinge), else the decoder/generator itself.
@@ -32,9 +38,9 @@ class GenerativeModel : public torch::nn::Module, public Generator {
   // VAE: the Gaussian q(z|x) as (mean, log-variance), each (B, d).
   std::pair<torch::Tensor, torch::Tensor> encode_gaussian(const torch::Tensor& x);
   // Moves every network to `device`.
-  void move_to(torch::Device device);
+  void move_to(torch::Device device) override;
   // Turns gradients of every weight on or off (off for latent optimisation: only z is optimised).
-  void set_trainable(bool trainable);
+  void set_trainable(bool trainable) override;
   // ema <- decay ema + (1 - decay) decoder, for the parameters; buffers are copied.
   void update_ema(double decay);
   // Sets the bias of the decoder's last convolution (before the sigmoid) to logit(mean), so that

@@ -99,7 +99,7 @@ TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& o
   std::map<std::string, std::string> optimizer_state;
   if (run.resume && fs::exists(run.checkpoint)) {
     auto loaded = load_checkpoint(run.checkpoint, device);
-    const auto have = loaded.model->config().to_json(), want = config.to_json();
+    const auto have = loaded.model->describe(), want = config.to_json();
     require(have == want, run.checkpoint, " holds a different model (", have.dump(), ") than requested (",
             want.dump(), "); remove it or train without --resume");
     try {
@@ -110,7 +110,7 @@ TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& o
       fail(run.checkpoint, " holds no training state to resume from");
     }
     opts.epochs(options.epochs());  // the only setting a resumed run may change: train for longer
-    model = loaded.model;
+    model = std::dynamic_pointer_cast<GenerativeModel>(loaded.model);
     optimizer_state = loaded.extras.optimizers;
     log << "resuming from " << run.checkpoint << " after epoch " << start_epoch << "\n";
   } else {

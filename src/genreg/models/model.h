@@ -1,0 +1,42 @@
+#pragma once
+// Any network genreg trains, saves and loads, whatever its role. A model kind (model_registry.h)
+// builds one from the JSON description stored in its checkpoint; the checkpoint (checkpoint.h)
+// holds that description, every weight and the training state. What a method can do with a model
+// depends on its role, seen through a role interface: Generator (z -> x, models/generator.h), and
+// in later kinds Denoiser ((x, sigma) -> x), NoisePredictor ((x_t, t) -> eps) and
+// ConditionalGenerator ((z, condition) -> x).
+#include <torch/torch.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace genreg {
+
+enum class ModelRole {
+  generator,              // z -> x; optional encoder x -> z
+  denoiser,               // (x, sigma) -> x
+  noise_predictor,        // (x_t, t) -> eps
+  conditional_generator,  // (z, condition) -> x
+};
+std::string to_string(ModelRole role);
+
+class Model : public torch::nn::Module {
+ public:
+  // The registered kind ("vae") and its role.
+  virtual std::string kind_name() const = 0;
+  virtual ModelRole role() const = 0;
+  // Everything the kind's factory needs to rebuild the network ("kind" included).
+  virtual nlohmann::json describe() const = 0;
+  // Images the model acts on: {H, W}.
+  virtual std::vector<int64_t> image_size() const = 0;
+  virtual torch::Device device() const = 0;
+  // Moves every network to `device`.
+  virtual void move_to(torch::Device device) = 0;
+  // Turns gradients of every weight on or off (off when the model serves as a fixed prior).
+  virtual void set_trainable(bool trainable) = 0;
+};
+
+using ModelPtr = std::shared_ptr<Model>;
+
+}  // namespace genreg
