@@ -13,6 +13,7 @@
 #include "genreg/io/html_report.h"
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
+#include "genreg/io/number_format.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
@@ -23,12 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string fmt(double v, int digits = 4) {
-  std::ostringstream s;
-  s << std::setprecision(digits) << v;
-  return s.str();
-}
 
 // The parameter rule a job asks for.
 enum class Rule { fixed, validation, discrepancy };
@@ -182,8 +177,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     summary["optimizer"] = g.optimizer();
   }
   auto progress = [&](int64_t done, int64_t total, double seconds) {
-    os << "  sweep: " << done << "/" << total << " solves, " << fmt(seconds, 3) << " s, ETA "
-       << fmt(seconds / done * (total - done), 3) << " s" << std::endl;
+    os << "  sweep: " << done << "/" << total << " solves, " << format_significant(seconds, 3) << " s, ETA "
+       << format_significant(seconds / done * (total - done), 3) << " s" << std::endl;
   };
   const ProgressLog log = [&](const std::string& line) { os << line << std::endl; };
 
@@ -206,7 +201,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     for (double candidate_mu : mus) {
       const auto s = sweep_lambdas(*method_for(candidate_mu), mv, grid, job.batch, progress, log);
       for (const auto& row : sweep_json(s, candidate_mu, reads_mu)) sweeps.push_back(row);
-      PlotSeries series{mus.size() > 1 ? "mu " + fmt(candidate_mu, 3) : "mean PSNR", grid, {}};
+      PlotSeries series{mus.size() > 1 ? "mu " + format_significant(candidate_mu, 3) : "mean PSNR", grid, {}};
       for (size_t k = 0; k < grid.size(); ++k) series.y.push_back(s.psnr[k].mean().item<double>());
       q.series.push_back(series);
       const int64_t k = choose_by_validation(s);
@@ -218,8 +213,9 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
         best_sweep = s;
       }
     }
-    os << "  chose lambda " << fmt(best_lambda) << (mus.size() > 1 ? ", mu " + fmt(mu) : std::string())
-       << " by mean PSNR " << fmt(best) << " dB on " << validation.numel() << " validation images\n";
+    os << "  chose lambda " << format_significant(best_lambda)
+       << (mus.size() > 1 ? ", mu " + format_significant(mu) : std::string()) << " by mean PSNR "
+       << format_significant(best) << " dB on " << validation.numel() << " validation images\n";
     lambda_per_image.fill_(best_lambda);
     summary["lambda"] = best_lambda;
     summary["choice"] = {{"rule", "validation"}, {"validate", job.validate}, {"sweep", sweeps}};
@@ -245,9 +241,9 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
         std::vector<double>(lambda_per_image.data_ptr<double>(), lambda_per_image.data_ptr<double>() + n);
     summary["choice"] = {{"rule", "discrepancy"}, {"sweep", sweep_json(s, mu, reads_mu)}};
     const double median = lambda_per_image.median().item<double>();
-    os << "  discrepancy principle: median lambda " << fmt(median) << " (range "
-       << fmt(lambda_per_image.min().item<double>()) << " to " << fmt(lambda_per_image.max().item<double>())
-       << ")\n";
+    os << "  discrepancy principle: median lambda " << format_significant(median) << " (range "
+       << format_significant(lambda_per_image.min().item<double>()) << " to "
+       << format_significant(lambda_per_image.max().item<double>()) << ")\n";
     PlotPanel disc{"data discrepancy (all images)", "lambda", "mean ||Ax - y||^2", true, true, {}, {}, {}};
     disc.horizontal_lines.push_back({level, "M sigma^2"});
     PlotSeries d{"discrepancy", s.lambdas, {}};
@@ -287,13 +283,13 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   summary["objective_mean"] = std::get<0>(result.objective.min(1)).mean().item<double>();
   HtmlReport html("genreg reconstruct: " + job.method + " on " + m.operator_spec);
   std::string about = std::to_string(n) + " images from " + m.dataset + " " + m.split + ", noise " +
-                      m.noise.str() + ", measurement level M sigma^2 = " + fmt(level) + ". Method " +
-                      job.method + ": " + info.summary + ".";
+                      m.noise.str() + ", measurement level M sigma^2 = " + format_significant(level) +
+                      ". Method " + job.method + ": " + info.summary + ".";
   if (auto* model = dynamic_cast<GenerativeModel*>(priors.generator.get()))
     about += " Generator " + job.generator + " (" + to_string(model->kind()) + ", " + model->config().arch +
              ", latent dimension " + std::to_string(model->latent_dim()) + "); " +
              std::to_string(method->starts_per_image()) + " start(s) per image, the lowest objective kept.";
-  html.paragraph(about + " " + fmt(seconds, 3) + " s.");
+  html.paragraph(about + " " + format_significant(seconds, 3) + " s.");
   const int64_t shown = std::min<int64_t>(8, report.numel());
   const auto shown_idx = report.narrow(0, 0, shown).to(x.device());
   const auto x_shown = x.index_select(0, shown_idx);
@@ -305,9 +301,11 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
                                                      report_cpu.data_ptr<int64_t>() + report_cpu.numel());
     std::vector<std::vector<std::string>> rows;
     for (const auto& metric : metrics) {
-      os << "  " << std::left << std::setw(11) << metric.name << std::right << fmt(metric.summary.mean, 5)
-         << " +- " << fmt(metric.summary.std, 3) << "\n";
-      rows.push_back({metric.name, fmt(metric.summary.mean, 5), fmt(metric.summary.std, 3)});
+      os << "  " << std::left << std::setw(11) << metric.name << std::right
+         << format_significant(metric.summary.mean, 5) << " +- " << format_significant(metric.summary.std, 3)
+         << "\n";
+      rows.push_back({metric.name, format_significant(metric.summary.mean, 5),
+                      format_significant(metric.summary.std, 3)});
     }
     html.heading("Metrics on " + std::to_string(report_cpu.numel()) + " images", 2)
         .table({"metric", "mean", "std"}, rows);
@@ -350,7 +348,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   html.link("metrics.json", "metrics.json (per image and mean +- std)");
   html.write((fs::path(job.out) / "report.html").string());
   write_file_atomically((fs::path(job.out) / "metrics.json").string(), summary.dump(2) + "\n");
-  os << "wrote " << (fs::path(job.out) / "report.html").string() << " (" << fmt(seconds, 3) << " s)\n";
+  os << "wrote " << (fs::path(job.out) / "report.html").string() << " (" << format_significant(seconds, 3)
+     << " s)\n";
   return summary;
 }
 
