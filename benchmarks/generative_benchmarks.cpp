@@ -13,7 +13,7 @@ namespace {
 
 genreg::GenerativeModelPtr paper_vae(int64_t channels) {
   genreg::ModelConfig c;
-  c.kind = genreg::ModelKind::vae;
+  c.kind = genreg::"vae";
   c.height = c.width = 28;
   c.latent_dim = 8;
   c.channels = channels;

@@ -25,7 +25,10 @@ TEST(EvaluateCli, ComparesGeneratorsWithEveryFigureAndNumber) {
       "--json evaluate --dataset mnist --compare " + (dir / "vae.pt") + " " + (dir / "wgan-gp.pt") +
       " --count 12 --emd-count 30 --iterations 15 --far-count 3 --out " + (dir / "eval"));
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto summary = nlohmann::json::parse(r.out);
+  const auto document = nlohmann::json::parse(r.out);
+  EXPECT_EQ(document["command"], "evaluate");
+  auto summary = document["results"];
+  summary["data"] = document["settings"]["data"];
   ASSERT_EQ(summary["generators"].size(), 2u);
   // Projected images spread over the split (mnist's test split is sorted by digit).
   const auto indices = summary["data"]["projected_indices"].get<std::vector<int64_t>>();
@@ -50,7 +53,7 @@ TEST(EvaluateCli, ComparesGeneratorsWithEveryFigureAndNumber) {
   }
   EXPECT_EQ(summary["generators"][0]["projection"]["restarts"], 1);  // the encoder mean
   EXPECT_EQ(summary["generators"][1]["projection"]["restarts"], 4);  // random starts for the GAN
-  for (const char* f : {"report.html", "summary.json", "histograms.png"})
+  for (const char* f : {"report.html", "results.json", "histograms.png"})
     EXPECT_TRUE(std::filesystem::exists(dir / ("eval/" + std::string(f)))) << f;
   std::ifstream in(dir / "eval/report.html");
   std::stringstream html;

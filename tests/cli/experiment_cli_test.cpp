@@ -40,7 +40,10 @@ TEST(ExperimentCli, RunsKeepsResultsAndContinues) {
   const std::string args = command(15);
   auto first = run_genreg(args);
   ASSERT_EQ(first.status, 0) << first.err;
-  const auto summary = nlohmann::json::parse(first.out);
+  const auto document = nlohmann::json::parse(first.out);
+  EXPECT_EQ(document["command"], "experiment");
+  EXPECT_EQ(document["settings"]["experiment"], "table1a");
+  const auto& summary = document["results"];
   ASSERT_EQ(summary["methods"].size(), 2u);
   for (const auto& m : summary["methods"]) {
     // The chosen lambda is the grid point with the best mean validation PSNR.
@@ -72,7 +75,7 @@ TEST(ExperimentCli, RunsKeepsResultsAndContinues) {
        p = second.err.find("kept from an earlier run", p + 1))
     ++kept;
   EXPECT_EQ(kept, 2u) << second.err;
-  const auto again = nlohmann::json::parse(second.out);
+  const auto again = nlohmann::json::parse(second.out)["results"];
   for (size_t k = 0; k < 2; ++k) EXPECT_EQ(again["methods"][k]["metrics"], summary["methods"][k]["metrics"]);
 
   // Other settings are a fresh run, not a stale result.
@@ -97,10 +100,11 @@ TEST(ExperimentCli, ShapesPlusTomographyRunsTheSparseTvDeviation) {
                       " --only sparse-tv/vae tv --validate 0:2 --report 100:103 --iterations 4 --out " +
                       (dir / "exp"));
   ASSERT_EQ(r.status, 0) << r.err;
-  const auto summary = nlohmann::json::parse(r.out);
-  EXPECT_EQ(summary["restarts"].get<int64_t>(), 1);
-  EXPECT_EQ(summary["operator"], "tomo");
-  EXPECT_EQ(summary["dataset"], "shapes-plus");
+  const auto document = nlohmann::json::parse(r.out);
+  EXPECT_EQ(document["settings"]["restarts"].get<int64_t>(), 1);
+  EXPECT_EQ(document["settings"]["operator"], "tomo");
+  EXPECT_EQ(document["settings"]["dataset"], "shapes-plus");
+  const auto& summary = document["results"];
   ASSERT_EQ(summary["methods"].size(), 2u);
   EXPECT_EQ(summary["methods"][0]["label"], "sparse-tv (VAE)");
   EXPECT_DOUBLE_EQ(summary["methods"][0]["paper_psnr_paper"]["mean"].get<double>(), 32.83);

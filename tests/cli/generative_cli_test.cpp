@@ -29,10 +29,10 @@ TEST(GenerativeCli, HardAndSparseWithChoiceAndFigures) {
       " --restarts 2 --iterations 20 --lambda-grid 0.01:1:3 --validate 0:3 --out " + (dir / "hard"));
   ASSERT_EQ(hard.status, 0) << hard.err;
   const auto summary = nlohmann::json::parse(hard.out);
-  EXPECT_EQ(summary["choice"]["sweep"].size(), 3u);
-  EXPECT_EQ(summary["report_indices"].size(), 5u);
+  EXPECT_EQ(summary["results"]["choice"]["sweep"].size(), 3u);
+  EXPECT_EQ(summary["results"]["report_indices"].size(), 5u);
   for (const char* f :
-       {"reconstructions.npy", "grid.png", "sweep.png", "restarts.png", "report.html", "metrics.json"})
+       {"reconstructions.npy", "grid.png", "sweep.png", "restarts.png", "report.html", "results.json"})
     EXPECT_TRUE(std::filesystem::exists(dir / ("hard/" + std::string(f)))) << f;
 
   auto sparse = run_genreg("reconstruct --measurements " + (dir / "m.pt") + " --method sparse --generator " +

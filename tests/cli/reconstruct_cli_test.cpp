@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "genreg/eval/metrics.h"
+#include "genreg/io/atomic_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/operators/measurements.h"
 #include "test_support.h"
@@ -26,14 +27,21 @@ TEST(ReconstructCli, TvWithValidationBeatsTheNoisyImage) {
   ASSERT_EQ(rec.status, 0) << rec.err;
   const auto summary = nlohmann::json::parse(rec.out);
   for (const char* file :
-       {"reconstructions.pt", "reconstructions.npy", "grid.png", "sweep.png", "metrics.json", "report.html"})
+       {"reconstructions.pt", "reconstructions.npy", "grid.png", "sweep.png", "results.json", "report.html"})
     EXPECT_TRUE(std::filesystem::exists(dir / ("tv/" + std::string(file)))) << file;
-  EXPECT_EQ(summary["report_indices"].size(), 8u);
-  EXPECT_EQ(summary["choice"]["sweep"].size(), 4u);
+  // The one results layout (io/results_file.h), the same on stdout and in the folder.
+  EXPECT_EQ(summary["format"], "genreg-results-1");
+  EXPECT_EQ(summary["command"], "reconstruct");
+  EXPECT_EQ(summary["settings"]["method"], "tv");
+  EXPECT_EQ(summary, nlohmann::json::parse(genreg::read_file(dir / "tv/results.json")));
+  const auto files = summary["files"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(files.begin(), files.end(), "grid.png"), files.end());
+  EXPECT_EQ(summary["results"]["report_indices"].size(), 8u);
+  EXPECT_EQ(summary["results"]["choice"]["sweep"].size(), 4u);
   // The noisy images themselves score about 20 dB (sigma 0.1); TV must do clearly better.
   const auto m = genreg::load_measurements(dir / "m.pt");
   const double noisy = genreg::psnr(m.y.slice(0, 4), m.x_true.slice(0, 4)).mean().item<double>();
-  EXPECT_GT(summary["metrics"]["psnr"]["mean"].get<double>(), noisy + 5.0) << "noisy " << noisy;
+  EXPECT_GT(summary["results"]["metrics"]["psnr"]["mean"].get<double>(), noisy + 5.0) << "noisy " << noisy;
   const auto x = genreg::load_tensor(dir / "tv/reconstructions.npy");
   EXPECT_EQ(x.sizes(), (std::vector<int64_t>{12, 1, 56, 56}));
 }
@@ -49,10 +57,10 @@ TEST(ReconstructCli, DiscrepancyPrincipleChoosesPerImage) {
                         (dir / "t"));
   ASSERT_EQ(rec.status, 0) << rec.err;
   const auto summary = nlohmann::json::parse(rec.out);
-  ASSERT_EQ(summary["lambda_per_image"].size(), 6u);
+  ASSERT_EQ(summary["results"]["lambda_per_image"].size(), 6u);
   // Every chosen reconstruction fits the data to the noise level (or used the smallest lambda).
-  const double level = summary["discrepancy_level"].get<double>();
-  EXPECT_LE(summary["discrepancy_mean"].get<double>(), level * 1.0001);
+  const double level = summary["results"]["discrepancy_level"].get<double>();
+  EXPECT_LE(summary["results"]["discrepancy_mean"].get<double>(), level * 1.0001);
 }
 
 TEST(ReconstructCli, BadRequestsFailCleanly) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "genreg/io/atomic_file.h"
 #include "genreg/io/png.h"
 #include "genreg/io/tensor_file.h"
 #include "test_support.h"
@@ -23,13 +24,16 @@ TEST(TrainCli, EveryKindTrainsOnMnistAndSamples) {
     auto train = run_genreg("--json train --model " + kind + " --dataset mnist --indices 0:96" + kTiny +
                             "--critic-steps 1 --out " + ckpt);
     ASSERT_EQ(train.status, 0) << kind << ": " << train.err;
-    const auto summary = nlohmann::json::parse(train.out);
+    const auto document = nlohmann::json::parse(train.out);
+    EXPECT_EQ(document["command"], "train");
+    EXPECT_EQ(document["settings"]["model"]["kind"], kind);
+    const auto& summary = document["results"];
     EXPECT_EQ(summary["epochs_done"], 1);
-    EXPECT_EQ(summary["model"]["kind"], kind);
     EXPECT_EQ(summary["history"].size(), 1u);
     EXPECT_GT(summary["images_per_second"].get<double>(), 0.0);
     EXPECT_EQ(summary.contains("test_psnr"), kind == "ae" || kind == "vae");
-    for (const char* f : {"history.json", "losses.png", "samples.png"})
+    EXPECT_EQ(document, nlohmann::json::parse(genreg::read_file(dir / (kind + "_train/results.json"))));
+    for (const char* f : {"history.json", "losses.png", "samples.png", "report.html"})
       EXPECT_TRUE(std::filesystem::exists(dir / (kind + "_train/" + f))) << kind << " " << f;
 
     auto sample =
@@ -79,7 +83,7 @@ TEST(TrainCli, ResumeContinuesAndRefusesAnotherModel) {
   auto resumed = run_genreg("--json " + base + " --epochs 2 --resume");
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("resuming from"), std::string::npos) << resumed.err;
-  const auto summary = nlohmann::json::parse(resumed.out);
+  const auto summary = nlohmann::json::parse(resumed.out)["results"];
   EXPECT_EQ(summary["first_epoch"], 1);
   EXPECT_EQ(summary["epochs_done"], 2);
   auto other = run_genreg(

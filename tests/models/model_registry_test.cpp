@@ -62,6 +62,16 @@ TEST(ModelRegistry, CommittedCheckpointsOfTheFirstFormatLoadAsGenerators) {
     const auto generator = load_generator(path);
     EXPECT_EQ(generator->image_size(), (std::vector<int64_t>{56, 56}));
     EXPECT_FALSE(generator->parameters().front().requires_grad());
+    EXPECT_EQ(load_model(path, ModelRole::generator)->kind_name(), kind);
+    // A method that needs another role is told what the file holds.
+    try {
+      load_model(path, ModelRole::denoiser);
+      FAIL() << "a generator loaded as a denoiser";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("holds a generator (" + kind + "), not a denoiser"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
 

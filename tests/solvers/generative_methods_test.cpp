@@ -227,16 +227,15 @@ TEST(GenerativeReconstructor, RejectsBadSetups) {
 
 TEST(MethodRegistry, EveryMethodIsFoundByNameWithWhatItNeeds) {
   const auto& registry = MethodRegistry::instance();
-  for (const std::string name : {"tikhonov", "tv"})
-    EXPECT_EQ(registry.at(name).needs, PriorRole::none) << name;
+  for (const std::string name : {"tikhonov", "tv"}) EXPECT_FALSE(registry.at(name).needs.has_value()) << name;
   for (const std::string name : {"hard", "relaxed", "sparse", "sparse-tv", "pgd", "encoder"})
-    EXPECT_EQ(registry.at(name).needs, PriorRole::generator) << name;
+    EXPECT_EQ(registry.at(name).needs, ModelRole::generator) << name;
   EXPECT_FALSE(registry.at("pgd").has_lambda());
   EXPECT_TRUE(registry.at("sparse").reads("mu"));
   EXPECT_FALSE(registry.at("hard").reads("mu"));
   // Each made method answers to its own name.
   auto p = make_problem("cs:30", 1);
-  for (const auto& name : registry.names(PriorRole::generator)) {
+  for (const auto& name : registry.names(ModelRole::generator)) {
     if (name == "encoder") continue;  // needs an encoder, which the linear generator lacks
     EXPECT_EQ(method_named(name, p.g)->name(), name);
   }

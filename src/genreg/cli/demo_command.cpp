@@ -34,6 +34,7 @@ void add_demo_command(CLI::App& app, Commands& commands) {
     auto args = a->run;
     if (a->train) args.generators.clear();
     args.only = {"hard/vae", "sparse/vae", "tv"};
+    args.command = "demo";
     args.title = "genreg demo: a VAE prior for compressed sensing of mnist digits";
     auto spec = experiment_spec("table1a");
     // The sparse deviation's mu barely matters here (19.05 / 19.06 / 19.02 dB on the validation

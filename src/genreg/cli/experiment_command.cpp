@@ -25,9 +25,13 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--epochs", a->epochs, "Training epochs of every generator (default: each recipe's)");
   cmd->add_option("--channels", a->channels, "Base channels of trained generators")->capture_default_str();
   cmd->add_option("--only", a->only, "Run only these methods, e.g. --only hard/vae tv");
-  cmd->add_option("--validate", a->validation, "Test indices to choose parameters on (default 0:20)");
+  cmd->add_option("--validate", a->validation,
+                  "Images START:STOP whose ground truth chooses lambda (and mu) by mean PSNR (test images; "
+                  "default 0:20)");
   cmd->add_option("--report", a->report, "Test indices to report on (default 100:200)");
-  cmd->add_option("--batch", a->batch, "Largest batch of samples solved at once")->capture_default_str();
+  cmd->add_option("--batch", a->batch,
+                  "Samples solved at once: images x parameter values x restarts (the same in every command)")
+      ->capture_default_str();
   cmd->footer(
       "Results are kept per method under OUT/methods/ and generators under OUT/generators/: "
       "running the same command again after a kill continues where it stopped.");

@@ -70,7 +70,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   for (const auto& name : MethodRegistry::instance().names()) {
     const auto& info = MethodRegistry::instance().at(name);
     methods += "\n    " + name + ": " + info.summary +
-               (info.needs == PriorRole::none ? "" : " [needs " + to_string(info.needs) + "]");
+               (!info.needs ? "" : " [needs " + needs_text(info.needs) + "]");
   }
   cmd->add_option("--measurements", a->job.measurements, "Measurement file from genreg simulate")->required();
   cmd->add_option("--method", a->job.method, "Method:" + methods)->required();
@@ -92,12 +92,14 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--lambda-grid", a->job.lambda_grid,
                   "Geometric grid A:B:N (with --validate or --lambda auto:discrepancy)");
   cmd->add_option("--validate", a->job.validate,
-                  "Positions in the measurement file used to choose lambda by PSNR (e.g. 0:20)");
+                  "Images START:STOP whose ground truth chooses lambda (and mu) by mean PSNR (positions in "
+                  "the measurement file)");
   cmd->add_option("--out", a->job.out, "Output folder")->required();
   cmd->add_option("--iterations", a->iterations, "Maximum solver iterations (0: the method's default)");
   cmd->add_option("--tolerance", a->tolerance, "Solver stopping tolerance (0: the method's default)");
   cmd->add_flag("--no-box", a->no_box, "TV: do not constrain the image to [0, 1]");
-  cmd->add_option("--batch", a->job.batch, "Samples solved at once (images x lambdas x restarts)")
+  cmd->add_option("--batch", a->job.batch,
+                  "Samples solved at once: images x parameter values x restarts (the same in every command)")
       ->capture_default_str();
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });
 }

@@ -40,8 +40,8 @@ void add_sample_command(CLI::App& app, Commands& commands) {
     else
       save_tensor(a->out, images);
     if (!a->latents.empty()) save_tensor(a->latents, z.to(torch::kCPU));
-    ctx.text() << "wrote " << a->count << " samples of " << a->generator << " (" << to_string(model->kind())
-               << ", " << model->config().arch << ") to " << a->out << "\n";
+    ctx.text() << "wrote " << a->count << " samples of " << a->generator << " (" << model->kind_name() << ", "
+               << model->config().arch << ") to " << a->out << "\n";
     ctx.emit({{"out", a->out},
               {"count", a->count},
               {"generator", a->generator},

@@ -7,6 +7,7 @@
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
 #include "genreg/core/error.h"
+#include "genreg/models/model_registry.h"
 #include "genreg/training/training_run.h"
 
 namespace genreg::cli {
@@ -23,7 +24,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
   auto* train = app.add_subcommand("train", "Train a generative model (ae, vae, wgan-gp, gan-hinge, gan)");
   struct Args {
     DatasetArgs data;
-    std::string kind, arch = "paper", out, log_dir, test_indices;
+    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise;
     int64_t latent_dim = 0, channels = 32, epochs = 0, batch_size = 0, critic_steps = 0, pretrain = 0,
             warmup = 0, log_every = 0, stop_after = 0;
     double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0;
@@ -54,6 +55,11 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train->add_option("--r1-weight", a->r1, "gan-hinge: R1 penalty weight gamma (default 1)");
   train->add_option("--ema-decay", a->ema,
                     "gan-hinge: decay of the generator's moving average (default 0.999)");
+  train->add_option(
+      "--operator", a->operator_spec,
+      "Conditional kinds: train on pairs (x, A x + e) simulated with this operator (as simulate)");
+  train->add_option("--noise", a->noise,
+                    "Conditional kinds: the noise of the simulated pairs (SIGMA, poisson:PEAK)");
   train->add_option("--out", a->out, "Checkpoint file (.pt), rewritten after every epoch")->required();
   train->add_option("--log-dir", a->log_dir,
                     "Folder for history.json, losses.png, samples (default OUT_train)");
@@ -63,8 +69,21 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train->add_option("--log-every", a->log_every, "Steps between progress lines (default: 5 per epoch)");
   train->add_option("--stop-after", a->stop_after, "Stop after this many epochs in this run (resume later)");
   commands.add(train, [=](Context& ctx) {
+    ModelRegistry::instance().at(a->kind);                         // names the model kinds
+    const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train
+    std::string conditional;
+    for (const auto& name : ModelRegistry::instance().names())
+      if (TrainingRecipes::instance().at(name).needs_measurements)
+        conditional += (conditional.empty() ? "" : ", ") + name;
+    if (recipe.needs_measurements)
+      require(!a->operator_spec.empty() && !a->noise.empty(), a->kind,
+              " trains on simulated (image, measurement) pairs: give --operator and --noise");
+    else
+      require(a->operator_spec.empty() && a->noise.empty(), a->kind,
+              " trains on images alone: --operator and --noise are for conditional kinds (",
+              conditional.empty() ? std::string("none in this build") : conditional, ")");
     ModelConfig config;
-    config.kind = parse_model_kind(a->kind);
+    config.kind = a->kind;
     config.arch = a->arch;
     auto data_options = a->data.options();
     const auto data = load_dataset(a->data.dataset, data_options);
@@ -81,8 +100,8 @@ void add_train_command(CLI::App& app, Commands& commands) {
     auto test = load_dataset(a->data.dataset, test_options).images;
     if (a->test_indices.empty()) test = test.narrow(0, 0, std::min<int64_t>(2000, test.size(0)));
 
-    auto options = default_train_options(config.kind);
-    options.epochs(a->epochs > 0 ? a->epochs : default_epochs(config.kind)).seed(ctx.options().seed);
+    auto options = recipe.defaults;
+    options.epochs(a->epochs > 0 ? a->epochs : recipe.epochs).seed(ctx.options().seed);
     if (a->batch_size > 0) options.batch_size(a->batch_size);
     if (train->count("--lr")) options.lr(a->lr);
     if (train->count("--lr-critic")) options.lr_critic(a->lr_critic);
@@ -96,7 +115,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
     if (train->count("--critic-steps")) options.critic_steps(a->critic_steps);
     if (train->count("--r1-weight")) options.r1_weight(a->r1);
     if (train->count("--ema-decay")) options.ema_decay(a->ema);
-    require(options.lr() > 0 && (has_encoder(config.kind) || options.lr_critic() > 0),
+    require(options.lr() > 0 && (!train->count("--lr-critic") || options.lr_critic() > 0),
             "learning rates must be positive");
     require(options.beta1() >= 0 && options.beta1() < 1 && options.beta2() >= 0 && options.beta2() < 1,
             "Adam betas must be in [0, 1)");
@@ -113,28 +132,22 @@ void add_train_command(CLI::App& app, Commands& commands) {
     run.terminal = interactive(ctx);
     run.max_epochs_now = a->stop_after;
 
-    ctx.text() << "training " << to_string(config.kind) << " (" << config.arch << ", latent dim "
-               << config.latent_dim << ") on " << data.size() << " " << data.name << " " << data.split
-               << " images " << data.height() << "x" << data.width() << ", " << options.epochs()
-               << " epochs of batch " << options.batch_size() << " on " << ctx.device() << "\n";
-    const auto summary = run_training(config, options, data.images, test, run, ctx.device(), ctx.text());
-    nlohmann::json out = {{"checkpoint", a->out},
-                          {"log_dir", run.log_dir},
-                          {"model", config.to_json()},
-                          {"options", options.to_json()},
-                          {"dataset", a->data.dataset},
-                          {"train_images", data.size()},
-                          {"first_epoch", summary.first_epoch},
-                          {"epochs_done", summary.epochs_done},
-                          {"seconds", summary.seconds},
-                          {"images_per_second", summary.images_per_second},
-                          {"history", summary.history}};
-    if (!std::isnan(summary.test_psnr)) out["test_psnr"] = summary.test_psnr;
+    ctx.text() << "training " << config.kind << " (" << config.arch << ", latent dim " << config.latent_dim
+               << ") on " << data.size() << " " << data.name << " " << data.split << " images "
+               << data.height() << "x" << data.width() << ", " << options.epochs() << " epochs of batch "
+               << options.batch_size() << " on " << ctx.device() << "\n";
+    auto pairs = [&](const torch::Tensor& images, uint64_t seed) {
+      if (!recipe.needs_measurements) return TrainingData(images);
+      return TrainingData(images, SimulatedAcquisition{a->operator_spec, NoiseModel::parse(a->noise)}, seed);
+    };
+    // Test pairs from another noise stream than the training pairs.
+    const auto summary = run_training(config.to_json(), options, pairs(data.images, options.seed()),
+                                      pairs(test, options.seed() + 1), run, ctx.device(), ctx.text());
     ctx.text() << "wrote " << a->out << " (" << summary.epochs_done << " epochs";
-    if (!std::isnan(summary.test_psnr))
-      ctx.text() << ", test reconstruction PSNR " << summary.test_psnr << " dB";
+    if (summary.test_metrics.count("test_psnr"))
+      ctx.text() << ", test reconstruction PSNR " << summary.test_metrics.at("test_psnr") << " dB";
     ctx.text() << "); figures in " << run.log_dir << "\n";
-    ctx.emit(out);
+    ctx.emit(summary.document);
   });
 }
 

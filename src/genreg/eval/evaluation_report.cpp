@@ -12,6 +12,7 @@
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/number_format.h"
+#include "genreg/io/results_file.h"
 #include "genreg/io/tensor_file.h"
 
 namespace genreg {
@@ -114,7 +115,8 @@ std::pair<std::vector<double>, std::vector<double>> histogram(const torch::Tenso
 }
 
 nlohmann::json write_evaluation(const std::string& dir, const std::vector<EvaluatedGenerator>& generators,
-                                const nlohmann::json& data, const std::optional<EmdReference>& reference) {
+                                const nlohmann::json& data, const std::optional<EmdReference>& reference,
+                                double seconds) {
   require(!generators.empty(), "no generators evaluated");
   std::filesystem::create_directories(dir);
   const auto file = [&](const std::string& name) { return (std::filesystem::path(dir) / name).string(); };
@@ -155,7 +157,6 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
     j["latents"] = g.label + "/latents.pt";
     summary["generators"].push_back(j);
   }
-  write_file_atomically(file("summary.json"), summary.dump(2) + "\n");
 
   // The report, criterion by criterion.
   HtmlReport report("genreg: generator evaluation");
@@ -236,9 +237,11 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
     report.figure(g.label + "/far-samples.png",
                   g.label + ": G(s z) for the same z, one row per scale s = " + scales + " (Figure 5).");
   }
-  report.link("summary.json", "All numbers (summary.json)");
+  report.link("results.json", "All numbers (results.json)");
   report.write(file("report.html"));
-  return summary;
+  auto document = results_document("evaluate", summary, {"data"}, seconds, dir);
+  write_results_file(dir, document);
+  return document;
 }
 
 }  // namespace genreg

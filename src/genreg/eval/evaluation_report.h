@@ -27,9 +27,11 @@ struct EmdReference {
 
 // Writes into `dir`: histograms.png (A1 of every generator), per generator LABEL/deciles.png,
 // LABEL/latent-scatter.png, LABEL/interpolation.png, LABEL/far-samples.png, LABEL/samples.png and
-// LABEL/latents.pt (z*), then summary.json and report.html. Returns the summary.
+// LABEL/latents.pt (z*), then report.html and results.json (io/results_file.h; `data` is its
+// settings, `seconds` the evaluation's time). Returns the results.json document.
 nlohmann::json write_evaluation(const std::string& dir, const std::vector<EvaluatedGenerator>& generators,
-                                const nlohmann::json& data, const std::optional<EmdReference>& reference);
+                                const nlohmann::json& data, const std::optional<EmdReference>& reference,
+                                double seconds);
 
 // Histogram of `values` over [lo, hi] in `bins` equal bins: (centres, counts).
 std::pair<std::vector<double>, std::vector<double>> histogram(const torch::Tensor& values, double lo,

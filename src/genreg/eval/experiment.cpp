@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 #include "genreg/core/error.h"
@@ -30,10 +31,12 @@ namespace {
 
 // The parameter grids, calibrated on the validation images of each experiment (BENCHMARKS.md,
 // "Experiments"): wide enough that the chosen value lies inside, coarse enough to run in minutes.
-// Geometric grids "A:B:N" (parse_lambda_grid); empty where the experiment has no such row.
-struct Grids {
-  std::string hard, relaxed, relaxed_mu, sparse, sparse_mu, tv, tikhonov;
+// Geometric grids "A:B:N" (parse_lambda_grid) by method name: lambda, and mu for the methods that
+// read a mu (MethodInfo::settings).
+struct Grid {
+  std::string lambda, mu;
 };
+using Grids = std::map<std::string, Grid>;
 
 Grids grids_for(const std::string& experiment_id) {
   if (experiment_id == "table1b") {
@@ -43,7 +46,11 @@ Grids grids_for(const std::string& experiment_id) {
     // 1000: 23.3, 19.9); sparse (VAE, mu 0.01) at 100 (28.2; 10 and 1000: 27.8, 25.5). The latent
     // prior's total weight lambda mu matches hard's lambda at the optimum, so mu is 1e-4 for the AE's
     // large codes and 1e-2 for N(0, I) latents. TV peaked at 2.2 (25.0 dB; 1 and 4.6: 23.2, 24.4).
-    return {"1e-3:1e1:5", "1e1:1e3:3", "1e-4:1e-2:2", "1e1:1e3:3", "1e-4:1e-2:2", "1e-1:1e2:10", "1e0:1e4:9"};
+    return {{"hard", {"1e-3:1e1:5", ""}},
+            {"relaxed", {"1e1:1e3:3", "1e-4:1e-2:2"}},
+            {"sparse", {"1e1:1e3:3", "1e-4:1e-2:2"}},
+            {"tv", {"1e-1:1e2:10", ""}},
+            {"tikhonov", {"1e0:1e4:9", ""}}};
   }
   if (experiment_id == "shapes-plus-tomo") {
     // shapes-plus tomo, sigma 0.05: four times the data weight of sigma 0.1. On the validation
@@ -51,27 +58,36 @@ Grids grids_for(const std::string& experiment_id) {
     // 25.65); sparse-tv's deviation u takes up the bright spot only when its TV weight lambda is
     // near TV's own (lambda 4, mu 1: 27.45 dB; lambda 10, mu 0.1: 27.28; lambda 40 to 4000 leave
     // u = 0, about 26.9, the hard constraint; lambda 1, mu 4 fits the noise, 17.6). No relaxed row.
-    return {"1e-2:1e2:5", "", "", "2e0:2e1:3", "1e-1:1e0:2", "1e-1:1e2:10", "1e0:1e4:9"};
+    return {{"hard", {"1e-2:1e2:5", ""}},
+            {"sparse-tv", {"2e0:2e1:3", "1e-1:1e0:2"}},
+            {"tv", {"1e-1:1e2:10", ""}},
+            {"tikhonov", {"1e0:1e4:9", ""}}};
   }
   // table1a, mnist cs:150, VAE on 10 validation images: hard peaked at 0.01 (AE), relaxed at lambda 10
   // (1 and 100 lost 2-3 dB; mu 1e-3..1e-2 alike, 0.1 worse), sparse at lambda 10-100, mu 0.01.
-  return {"1e-3:1e1:5", "1e0:1e2:3", "1e-3:1e-1:3", "1e0:1e2:3", "1e-3:1e-1:3", "1e-1:1e2:10", "1e-1:1e3:9"};
+  return {{"hard", {"1e-3:1e1:5", ""}},
+          {"relaxed", {"1e0:1e2:3", "1e-3:1e-1:3"}},
+          {"sparse", {"1e0:1e2:3", "1e-3:1e-1:3"}},
+          {"tv", {"1e-1:1e2:10", ""}},
+          {"tikhonov", {"1e-1:1e3:9", ""}}};
 }
 
+// Every generative method of `generative_methods` with every generator, then TV and Tikhonov, each
+// with its grid; mu is searched only for the methods whose registration reads one.
 std::vector<ExperimentMethod> methods_for(const std::vector<std::string>& generators,
                                           const std::vector<std::string>& generative_methods,
-                                          const Grids& g) {
+                                          const Grids& grids) {
+  auto method = [&](const std::string& name, const std::string& generator) {
+    const auto& grid = grids.at(name);
+    const bool reads_mu = MethodRegistry::instance().at(name).reads("mu");
+    return ExperimentMethod{name, generator, parse_lambda_grid(grid.lambda),
+                            reads_mu ? parse_lambda_grid(grid.mu) : std::vector<double>{1.0}};
+  };
   std::vector<ExperimentMethod> out;
   for (const auto& m : generative_methods)
-    for (const auto& kind : generators) {
-      ExperimentMethod e{m, kind, parse_lambda_grid(g.hard), {1.0}};
-      if (m == "relaxed") e = {m, kind, parse_lambda_grid(g.relaxed), parse_lambda_grid(g.relaxed_mu)};
-      if (m == "sparse" || m == "sparse-tv")
-        e = {m, kind, parse_lambda_grid(g.sparse), parse_lambda_grid(g.sparse_mu)};
-      out.push_back(e);
-    }
-  out.push_back({"tv", "", parse_lambda_grid(g.tv), {1.0}});
-  out.push_back({"tikhonov", "", parse_lambda_grid(g.tikhonov), {1.0}});
+    for (const auto& kind : generators) out.push_back(method(m, kind));
+  out.push_back(method("tv", ""));
+  out.push_back(method("tikhonov", ""));
   return out;
 }
 

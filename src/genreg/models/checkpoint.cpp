@@ -123,11 +123,16 @@ ModelPtr load_model(const std::string& path, torch::Device device) {
   return model;
 }
 
-GenerativeModelPtr load_generator(const std::string& path, torch::Device device) {
+ModelPtr load_model(const std::string& path, ModelRole role, torch::Device device) {
   auto model = load_model(path, device);
-  auto generator = std::dynamic_pointer_cast<GenerativeModel>(model);
-  require(model->role() == ModelRole::generator && generator != nullptr, path, " holds a ",
-          to_string(model->role()), " (", model->kind_name(), "), not a generator");
+  require(model->role() == role, path, " holds a ", to_string(model->role()), " (", model->kind_name(),
+          "), not a ", to_string(role));
+  return model;
+}
+
+GenerativeModelPtr load_generator(const std::string& path, torch::Device device) {
+  auto generator = std::dynamic_pointer_cast<GenerativeModel>(load_model(path, ModelRole::generator, device));
+  require(generator != nullptr, path, " holds a generator genreg cannot use as a latent generator");
   return generator;
 }
 

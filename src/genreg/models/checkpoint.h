@@ -35,6 +35,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device =
 // The model of a checkpoint ready to use as a prior: eval mode, weights frozen.
 ModelPtr load_model(const std::string& path, torch::Device device = torch::kCPU);
 
+// A model of `role`; a checkpoint of another role is a clear error naming both.
+ModelPtr load_model(const std::string& path, ModelRole role, torch::Device device = torch::kCPU);
+
 // A model of the generator role; a checkpoint of another role is a clear error naming it.
 GenerativeModelPtr load_generator(const std::string& path, torch::Device device = torch::kCPU);
 

@@ -27,16 +27,50 @@ torch::Tensor decode_in_chunks(Generator& generator, const torch::Tensor& z, int
   return torch::cat(parts);
 }
 
+namespace {
+
+// The networks of each generative kind; its training recipe brings the losses
+// (training/autoencoder_training.cpp, training/adversarial_training.cpp).
+struct Structure {
+  const char* kind;
+  const char* summary;
+  bool encoder, variational, critic, spectral_critic, ema;
+};
+
+const Structure kStructures[] = {
+    {"ae", "autoencoder, MSE", true, false, false, false, false},
+    {"vae", "variational autoencoder", true, true, false, false, false},
+    {"wgan-gp", "Wasserstein GAN with gradient penalty (the paper's GAN)", false, false, true, false, false},
+    {"gan-hinge", "hinge-loss GAN, spectral-norm critic, R1, EMA generator", false, false, true, true, true},
+    {"gan", "GAN with the non-saturating loss", false, false, true, false, false},
+};
+
+const Structure& structure(const std::string& kind) {
+  for (const auto& s : kStructures)
+    if (kind == s.kind) return s;
+  fail("unknown generative model kind '", kind, "'");
+}
+
+}  // namespace
+
+std::vector<std::string> generative_model_kinds() {
+  std::vector<std::string> kinds;
+  for (const auto& s : kStructures) kinds.emplace_back(s.kind);
+  return kinds;
+}
+
+bool GenerativeModel::variational() const { return structure(config_.kind).variational; }
+
 GenerativeModel::GenerativeModel(const ModelConfig& config) : config_(config) {
   config_.validate();
-  if (genreg::has_encoder(config_.kind)) {
-    const int64_t outputs = config_.kind == ModelKind::vae ? 2 * config_.latent_dim : config_.latent_dim;
+  const auto& networks = structure(config_.kind);
+  if (networks.encoder) {
+    const int64_t outputs = networks.variational ? 2 * config_.latent_dim : config_.latent_dim;
     encoder = register_module("encoder", make_encoder(config_, outputs));
   }
   decoder = register_module("decoder", make_decoder(config_));
-  if (genreg::has_critic(config_.kind))
-    critic = register_module("critic", make_critic(config_, config_.kind == ModelKind::gan_hinge));
-  if (config_.kind == ModelKind::gan_hinge) {
+  if (networks.critic) critic = register_module("critic", make_critic(config_, networks.spectral_critic));
+  if (networks.ema) {
     ema = register_module("ema", make_decoder(config_));
     torch::NoGradGuard no_grad;
     auto source = decoder->named_parameters();
@@ -59,14 +93,14 @@ void GenerativeModel::check_images_input(const torch::Tensor& x) const {
 }
 
 torch::Tensor GenerativeModel::encode(const torch::Tensor& x) {
-  require(static_cast<bool>(encoder), "a ", to_string(config_.kind), " model has no encoder");
+  require(static_cast<bool>(encoder), "a ", config_.kind, " model has no encoder");
   check_images_input(x);
   auto out = encoder->forward(x.to(device_, torch::kFloat32));
-  return config_.kind == ModelKind::vae ? out.narrow(1, 0, config_.latent_dim) : out;
+  return variational() ? out.narrow(1, 0, config_.latent_dim) : out;
 }
 
 std::pair<torch::Tensor, torch::Tensor> GenerativeModel::encode_gaussian(const torch::Tensor& x) {
-  require(config_.kind == ModelKind::vae, "only a vae has a Gaussian encoder");
+  require(variational(), "only a vae has a Gaussian encoder");
   check_images_input(x);
   auto out = encoder->forward(x.to(device_, torch::kFloat32));
   return {out.narrow(1, 0, config_.latent_dim), out.narrow(1, config_.latent_dim, config_.latent_dim)};
@@ -125,17 +159,12 @@ ModelPtr make_generative_model(const nlohmann::json& description) {
 
 }  // namespace
 
-GENREG_REGISTER_MODEL_KIND(ae, ModelKindInfo{"ae", ModelRole::generator, "autoencoder, MSE",
-                                             make_generative_model});
-GENREG_REGISTER_MODEL_KIND(vae, ModelKindInfo{"vae", ModelRole::generator, "variational autoencoder",
-                                              make_generative_model});
-GENREG_REGISTER_MODEL_KIND(wgan_gp, ModelKindInfo{"wgan-gp", ModelRole::generator,
-                                                  "Wasserstein GAN with gradient penalty (the paper's GAN)",
-                                                  make_generative_model});
-GENREG_REGISTER_MODEL_KIND(gan_hinge, ModelKindInfo{"gan-hinge", ModelRole::generator,
-                                                    "hinge-loss GAN, spectral-norm critic, R1, EMA generator",
-                                                    make_generative_model});
-GENREG_REGISTER_MODEL_KIND(gan, ModelKindInfo{"gan", ModelRole::generator, "GAN with the non-saturating loss",
-                                              make_generative_model});
+// Every generative kind, registered by its name (models/model_registry.h).
+static const bool genreg_generative_kinds_registered [[maybe_unused]] = [] {
+  for (const auto& s : kStructures)
+    ModelRegistry::instance().add(
+        ModelKindInfo{s.kind, ModelRole::generator, s.summary, make_generative_model});
+  return true;
+}();
 
 }  // namespace genreg

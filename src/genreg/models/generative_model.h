@@ -18,10 +18,11 @@ class GenerativeModel : public Model, public Generator {
   explicit GenerativeModel(const ModelConfig& config);
 
   const ModelConfig& config() const { return config_; }
-  ModelKind kind() const { return config_.kind; }
+  // True for the vae: its encoder is Gaussian (encode_gaussian).
+  bool variational() const;
 
   // Model interface: the five kinds ae, vae, wgan-gp, gan-hinge, gan, all generators.
-  std::string kind_name() const override { return to_string(config_.kind); }
+  std::string kind_name() const override { return config_.kind; }
   ModelRole role() const override { return ModelRole::generator; }
   nlohmann::json describe() const override { return config_.to_json(); }
 

@@ -2,9 +2,10 @@
 // Any network genreg trains, saves and loads, whatever its role. A model kind (model_registry.h)
 // builds one from the JSON description stored in its checkpoint; the checkpoint (checkpoint.h)
 // holds that description, every weight and the training state. What a method can do with a model
-// depends on its role, seen through a role interface: Generator (z -> x, models/generator.h), and
-// in later kinds Denoiser ((x, sigma) -> x), NoisePredictor ((x_t, t) -> eps) and
-// ConditionalGenerator ((z, condition) -> x).
+// depends on its role, seen through the role's interface, which a kind implements beside Model:
+// Generator (z -> x, generator.h), Denoiser ((x, sigma) -> x, denoiser.h), NoisePredictor
+// ((x_t, t) -> eps, noise_predictor.h) and ConditionalGenerator ((z, condition) -> x,
+// conditional_generator.h).
 #include <torch/torch.h>
 
 #include <memory>

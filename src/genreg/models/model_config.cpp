@@ -1,45 +1,23 @@
 #include "genreg/models/model_config.h"
 
+#include <algorithm>
+
 #include "genreg/core/error.h"
 
 namespace genreg {
 
-std::string to_string(ModelKind kind) {
-  switch (kind) {
-    case ModelKind::ae:
-      return "ae";
-    case ModelKind::vae:
-      return "vae";
-    case ModelKind::wgan_gp:
-      return "wgan-gp";
-    case ModelKind::gan_hinge:
-      return "gan-hinge";
-    case ModelKind::gan:
-      return "gan";
-  }
-  return "?";
-}
-
-ModelKind parse_model_kind(const std::string& name) {
-  for (auto kind : {ModelKind::ae, ModelKind::vae, ModelKind::wgan_gp, ModelKind::gan_hinge, ModelKind::gan})
-    if (to_string(kind) == name) return kind;
-  fail("unknown model kind '", name, "' (use ae, vae, wgan-gp, gan-hinge or gan)");
-}
-
-bool has_encoder(ModelKind kind) { return kind == ModelKind::ae || kind == ModelKind::vae; }
-bool has_critic(ModelKind kind) { return !has_encoder(kind); }
-
 std::vector<std::string> architecture_names() { return {"paper", "resnet"}; }
 
 nlohmann::json ModelConfig::to_json() const {
-  return {{"kind", to_string(kind)},  {"arch", arch},        {"height", height}, {"width", width},
-          {"latent_dim", latent_dim}, {"channels", channels}};
+  return {
+      {"kind", kind},        {"arch", arch}, {"height", height}, {"width", width}, {"latent_dim", latent_dim},
+      {"channels", channels}};
 }
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& json) {
   ModelConfig c;
   try {
-    c.kind = parse_model_kind(json.at("kind").get<std::string>());
+    c.kind = json.at("kind").get<std::string>();
     c.arch = json.at("arch").get<std::string>();
     c.height = json.at("height").get<int64_t>();
     c.width = json.at("width").get<int64_t>();
@@ -53,6 +31,12 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& json) {
 }
 
 void ModelConfig::validate() const {
+  const auto kinds = generative_model_kinds();
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::string known;
+    for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
+    fail("unknown generative model kind '", kind, "' (use ", known, ")");
+  }
   require(arch == "paper" || arch == "resnet", "unknown architecture '", arch, "' (use paper or resnet)");
   require(latent_dim >= 1 && latent_dim <= 4096, "latent dimension must be in 1..4096, got ", latent_dim);
   require(channels >= 4 && channels <= 1024, "channel count must be in 4..1024, got ", channels);

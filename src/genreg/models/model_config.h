@@ -7,22 +7,12 @@
 
 namespace genreg {
 
-enum class ModelKind {
-  ae,         // autoencoder, MSE
-  vae,        // variational autoencoder, Gaussian encoder and decoder
-  wgan_gp,    // Wasserstein GAN with gradient penalty (the paper's GAN)
-  gan_hinge,  // hinge loss, spectral-norm critic, R1 penalty, EMA generator
-  gan,        // original GAN, non-saturating generator loss
-};
-
-std::string to_string(ModelKind kind);
-// "ae", "vae", "wgan-gp", "gan-hinge", "gan"; throws genreg::Error for anything else.
-ModelKind parse_model_kind(const std::string& name);
-bool has_encoder(ModelKind kind);
-bool has_critic(ModelKind kind);
+// The kinds a GenerativeModel is built as (generative_model.cpp registers them): ae, vae, wgan-gp,
+// gan-hinge, gan.
+std::vector<std::string> generative_model_kinds();
 
 struct ModelConfig {
-  ModelKind kind = ModelKind::vae;
+  std::string kind = "vae";    // one of generative_model_kinds()
   std::string arch = "paper";  // "paper" or "resnet"
   int64_t height = 28, width = 28;
   int64_t latent_dim = 8;

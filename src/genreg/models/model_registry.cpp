@@ -26,28 +26,8 @@ ModelRegistry& ModelRegistry::instance() {
 }
 
 void ModelRegistry::add(ModelKindInfo info) {
-  require(!info.name.empty() && static_cast<bool>(info.make), "a model kind needs a name and a factory");
-  require(!contains(info.name), "model kind '", info.name, "' is registered twice");
-  kinds_.push_back(std::move(info));
-}
-
-bool ModelRegistry::contains(const std::string& name) const {
-  return std::any_of(kinds_.begin(), kinds_.end(), [&](const ModelKindInfo& k) { return k.name == name; });
-}
-
-const ModelKindInfo& ModelRegistry::at(const std::string& name) const {
-  for (const auto& k : kinds_)
-    if (k.name == name) return k;
-  std::string known;
-  for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-  fail("unknown model kind '", name, "' (use ", known, ")");
-}
-
-std::vector<std::string> ModelRegistry::names() const {
-  std::vector<std::string> out;
-  for (const auto& k : kinds_) out.push_back(k.name);
-  std::sort(out.begin(), out.end());
-  return out;
+  require(static_cast<bool>(info.make), "model kind '", info.name, "' needs a factory");
+  NamedRegistry::add(std::move(info));
 }
 
 ModelPtr make_model(const nlohmann::json& description) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "genreg/core/named_registry.h"
 #include "genreg/models/model.h"
 
 namespace genreg {
@@ -21,17 +22,14 @@ struct ModelKindInfo {
   std::function<ModelPtr(const nlohmann::json& description)> make;
 };
 
-class ModelRegistry {
+class ModelRegistry : public NamedRegistry<ModelKindInfo, &ModelKindInfo::name> {
  public:
   static ModelRegistry& instance();
+  // Throws genreg::Error for a kind without a factory, or a name taken.
   void add(ModelKindInfo info);
-  bool contains(const std::string& name) const;
-  // Throws genreg::Error naming the registered kinds.
-  const ModelKindInfo& at(const std::string& name) const;
-  std::vector<std::string> names() const;
 
  private:
-  std::vector<ModelKindInfo> kinds_;
+  ModelRegistry() : NamedRegistry("model kind") {}
 };
 
 // Builds an untrained model of the kind named in description["kind"].

@@ -15,6 +15,7 @@
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/number_format.h"
+#include "genreg/io/results_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
@@ -53,7 +54,7 @@ GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kin
   } else {
     path = (fs::path(a.out) / "generators" / (kind + ".pt")).string();
     ModelConfig config;
-    config.kind = parse_model_kind(kind);
+    config.kind = kind;
     config.arch = "paper";
     auto train_options = DatasetOptions().split("train");
     if (!spec.train_indices.empty()) train_options.range(IndexRange::parse(spec.train_indices));
@@ -64,11 +65,11 @@ GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kin
     config.width = train.width();
     config.latent_dim = spec.latent_dim;
     config.channels = a.channels;
-    auto options = default_train_options(config.kind);
+    auto options = default_train_options(kind);
     const auto recipe = spec.train_epochs.find(kind);
     const int64_t epochs = a.epochs > 0                        ? a.epochs
                            : recipe != spec.train_epochs.end() ? recipe->second
-                                                               : default_epochs(config.kind);
+                                                               : default_epochs(kind);
     options.epochs(epochs).seed(a.seed);
     TrainingRunOptions run;
     run.checkpoint = path;
@@ -83,7 +84,7 @@ GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kin
     record["training_seconds"] = summary.seconds;
     record["epochs"] = summary.epochs_done;
     record["log_dir"] = run.log_dir;
-    if (!std::isnan(summary.test_psnr)) record["test_reconstruction_psnr"] = summary.test_psnr;
+    for (const auto& [name, value] : summary.test_metrics) record[name] = value;
   }
   auto model = load_generator(path, a.device);
   check_generator_size(*model, height, width, "the " + spec.dataset + " images of " + spec.id);
@@ -332,9 +333,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   }
 
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  summary["seconds"] = seconds;
   summary["training_seconds"] = training_seconds;
-  write_file_atomically((fs::path(a.out) / "results.json").string(), summary.dump(2) + "\n");
 
   HtmlReport html(a.title.empty() ? "genreg experiment " + spec.id : a.title);
   html.paragraph(spec.description + ". Ground truth: " + spec.dataset + " test images " + spec.report +
@@ -378,10 +377,16 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   }
   html.link("table.md", "table.md").link("results.json", "results.json");
   html.write((fs::path(a.out) / "report.html").string());
+  auto document =
+      results_document(a.command, summary,
+                       {"experiment", "description", "dataset", "train_dataset", "operator", "sigma",
+                        "validation", "report", "restarts", "iterations", "seed", "device"},
+                       seconds, a.out);
+  write_results_file(a.out, document);
   os << "\n"
      << md << "\nwrote " << (fs::path(a.out) / "report.html").string() << " (" << format_duration(seconds)
      << ")\n";
-  return summary;
+  return document;
 }
 
 }  // namespace genreg

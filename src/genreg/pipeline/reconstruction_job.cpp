@@ -14,6 +14,7 @@
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/number_format.h"
+#include "genreg/io/results_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
@@ -108,16 +109,16 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   const auto& info = MethodRegistry::instance().at(job.method);
   require(job.batch > 0, "--batch must be positive");
   require(
-      info.needs == PriorRole::generator || job.generator.empty(),
-      "--generator is for the methods that need ", to_string(PriorRole::generator), " (",
+      info.needs == ModelRole::generator || job.generator.empty(),
+      "--generator is for the methods that need ", needs_text(ModelRole::generator), " (",
       [] {
         std::string list;
-        for (const auto& n : MethodRegistry::instance().names(PriorRole::generator))
+        for (const auto& n : MethodRegistry::instance().names(ModelRole::generator))
           list += (list.empty() ? "" : ", ") + n;
         return list;
       }(),
       "), not ", job.method);
-  require(info.needs != PriorRole::generator || !job.generator.empty(), "--method ", job.method,
+  require(info.needs != ModelRole::generator || !job.generator.empty(), "--method ", job.method,
           " needs --generator CHECKPOINT (from genreg train)");
   const Rule rule = parameter_rule(job, info);
   require(job.mu_grid.empty() || rule == Rule::validation,
@@ -128,7 +129,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   if (m.has_truth()) m.x_true = m.x_true.to(job.device);
   require(job.validate.empty() || m.has_truth(), "--validate needs ground truth in ", job.measurements);
   MethodPriors priors;
-  if (info.needs == PriorRole::generator) {
+  if (info.needs == ModelRole::generator) {
     auto model = load_generator(job.generator, job.device);
     check_generator_size(*model, m.height, m.width, "the images of " + job.measurements);
     priors.generator = model;
@@ -286,7 +287,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
                       m.noise.str() + ", measurement level M sigma^2 = " + format_significant(level) +
                       ". Method " + job.method + ": " + info.summary + ".";
   if (auto* model = dynamic_cast<GenerativeModel*>(priors.generator.get()))
-    about += " Generator " + job.generator + " (" + to_string(model->kind()) + ", " + model->config().arch +
+    about += " Generator " + job.generator + " (" + model->kind_name() + ", " + model->config().arch +
              ", latent dimension " + std::to_string(model->latent_dim()) + "); " +
              std::to_string(method->starts_per_image()) + " start(s) per image, the lowest objective kept.";
   html.paragraph(about + " " + format_significant(seconds, 3) + " s.");
@@ -345,12 +346,17 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
                 "objective, data discrepancy (with M sigma^2) and PSNR of each restart against lambda "
                 "(paper Figures 8, 9, 11)");
   }
-  html.link("metrics.json", "metrics.json (per image and mean +- std)");
+  html.link("results.json", "results.json (settings; metrics per image and mean +- std)");
   html.write((fs::path(job.out) / "report.html").string());
-  write_file_atomically((fs::path(job.out) / "metrics.json").string(), summary.dump(2) + "\n");
+  summary.erase("seconds");
+  auto document = results_document("reconstruct", summary,
+                                   {"measurements", "method", "operator", "sigma", "count", "generator",
+                                    "model", "restarts", "prior", "optimizer"},
+                                   seconds, job.out);
+  write_results_file(job.out, document);
   os << "wrote " << (fs::path(job.out) / "report.html").string() << " (" << format_significant(seconds, 3)
      << " s)\n";
-  return summary;
+  return document;
 }
 
 }  // namespace genreg

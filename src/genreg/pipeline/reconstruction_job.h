@@ -30,7 +30,8 @@ struct ReconstructionJob {
   uint64_t seed = 0;  // seed of the random starts
 };
 
-// Runs the job; progress lines go to `log`. Returns the summary also written to OUT/metrics.json.
+// Runs the job; progress lines go to `log`. Returns the document also written to OUT/results.json
+// (io/results_file.h).
 // Throws genreg::Error for bad input (unknown method, missing model, a rule the method cannot take).
 nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log);
 

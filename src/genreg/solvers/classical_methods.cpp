@@ -25,13 +25,13 @@ ReconstructorPtr make_tv(const MethodSettings& s, const MethodPriors&) {
 
 GENREG_REGISTER_METHOD(tikhonov, MethodInfo{"tikhonov",
                                             "min D(x) + lambda ||x||^2 (conjugate gradients)",
-                                            PriorRole::none,
+                                            std::nullopt,
                                             {"lambda", "iterations", "tolerance"},
                                             make_tikhonov,
                                             "Tikhonov"});
 GENREG_REGISTER_METHOD(tv, MethodInfo{"tv",
                                       "min D(x) + lambda TV(x) over [0, 1] images (Chambolle-Pock PDHG)",
-                                      PriorRole::none,
+                                      std::nullopt,
                                       {"lambda", "iterations", "tolerance", "no_box"},
                                       make_tv,
                                       "TV"});

@@ -105,7 +105,7 @@ MethodInfo generative_method_info(LatentMethodPtr method, std::string summary,
   MethodInfo info;
   info.name = method->name();
   info.summary = std::move(summary);
-  info.needs = PriorRole::generator;
+  info.needs = ModelRole::generator;
   info.settings = std::move(settings);
   info.make = [method](const MethodSettings& s, const MethodPriors& priors) -> ReconstructorPtr {
     auto o = s.generative();

@@ -6,20 +6,9 @@
 
 namespace genreg {
 
-std::string to_string(PriorRole role) {
-  switch (role) {
-    case PriorRole::none:
-      return "nothing";
-    case PriorRole::generator:
-      return "a generator";
-    case PriorRole::denoiser:
-      return "a denoiser";
-    case PriorRole::noise_predictor:
-      return "a noise predictor (diffusion model)";
-    case PriorRole::conditional_generator:
-      return "a conditional generator";
-  }
-  return "?";
+std::string needs_text(const PriorNeed& need) {
+  if (!need) return "nothing";
+  return "a " + to_string(*need) + (*need == ModelRole::noise_predictor ? " (diffusion model)" : "");
 }
 
 bool MethodInfo::reads(const std::string& setting) const {
@@ -33,36 +22,24 @@ MethodRegistry& MethodRegistry::instance() {
 }
 
 void MethodRegistry::add(MethodInfo info) {
-  require(!info.name.empty() && static_cast<bool>(info.make), "a method needs a name and a factory");
-  require(!contains(info.name), "method '", info.name, "' is registered twice");
-  methods_.push_back(std::move(info));
+  require(static_cast<bool>(info.make), "method '", info.name, "' needs a factory");
+  NamedRegistry::add(std::move(info));
 }
 
-bool MethodRegistry::contains(const std::string& name) const {
-  return std::any_of(methods_.begin(), methods_.end(), [&](const MethodInfo& m) { return m.name == name; });
-}
-
-const MethodInfo& MethodRegistry::at(const std::string& name) const {
-  for (const auto& m : methods_)
-    if (m.name == name) return m;
-  std::string known;
-  for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-  fail("unknown method '", name, "' (use ", known, ")");
-}
-
-std::vector<std::string> MethodRegistry::names(PriorRole role) const {
+std::vector<std::string> MethodRegistry::names(const PriorNeed& need) const {
   std::vector<std::string> out;
-  for (const auto& m : methods_)
-    if (m.needs == role) out.push_back(m.name);
+  for (const auto& m : entries())
+    if (m.needs == need) out.push_back(m.name);
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<std::string> MethodRegistry::names() const {
   std::vector<std::string> out;
-  for (auto role : {PriorRole::none, PriorRole::generator, PriorRole::denoiser, PriorRole::noise_predictor,
-                    PriorRole::conditional_generator}) {
-    const auto part = names(role);
+  for (const PriorNeed& need :
+       {PriorNeed{}, PriorNeed{ModelRole::generator}, PriorNeed{ModelRole::denoiser},
+        PriorNeed{ModelRole::noise_predictor}, PriorNeed{ModelRole::conditional_generator}}) {
+    const auto part = names(need);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;
@@ -71,8 +48,8 @@ std::vector<std::string> MethodRegistry::names() const {
 ReconstructorPtr make_method(const std::string& name, const MethodSettings& settings,
                              const MethodPriors& priors) {
   const auto& info = MethodRegistry::instance().at(name);
-  require(info.needs != PriorRole::generator || static_cast<bool>(priors.generator), "method ", name,
-          " needs ", to_string(info.needs), " (--generator CHECKPOINT from genreg train)");
+  require(info.needs != ModelRole::generator || static_cast<bool>(priors.generator), "method ", name,
+          " needs ", needs_text(info.needs), " (--generator CHECKPOINT from genreg train)");
   require(settings.iterations() >= 0, "iterations must not be negative");
   require(settings.tolerance() >= 0, "tolerance must not be negative");
   return info.make(settings, priors);

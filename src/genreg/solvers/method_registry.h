@@ -3,29 +3,27 @@
 // reads, and how to make it. The command line, the experiments and the reports find methods here
 // and nowhere else. A method registers itself from its own file:
 //
-//   GENREG_REGISTER_METHOD(tv, MethodInfo{"tv", "min D(x) + lambda TV(x) (PDHG)", PriorRole::none,
+//   GENREG_REGISTER_METHOD(tv, MethodInfo{"tv", "min D(x) + lambda TV(x) (PDHG)", std::nullopt,
 //                                         {"lambda", "iterations", "tolerance", "no_box"}, make_tv});
 //
 // Adding a method is one file with its class and this one registration (docs/ARCHITECTURE.md).
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "genreg/core/named_registry.h"
 #include "genreg/models/generator.h"
+#include "genreg/models/model.h"
 #include "genreg/solvers/generative_methods.h"
 #include "genreg/solvers/reconstructor.h"
 
 namespace genreg {
 
-// The role of the learned model a method needs (models/ roles).
-enum class PriorRole {
-  none,                   // classical: Tikhonov, TV
-  generator,              // z -> x (the paper's regularisers)
-  denoiser,               // (x, sigma) -> x (plug-and-play)
-  noise_predictor,        // (x_t, t) -> eps (diffusion posterior sampling)
-  conditional_generator,  // (z, condition) -> x (conditional models)
-};
-std::string to_string(PriorRole role);
+// What a method needs of a learned model: nothing (classical methods) or a model of one role
+// (models/model.h). "a generator", "nothing": for help texts and errors.
+using PriorNeed = std::optional<ModelRole>;
+std::string needs_text(const PriorNeed& need);
 
 // The settings a caller can give; each method reads the ones named in MethodInfo::settings and
 // refuses the others (see check_settings).
@@ -47,7 +45,7 @@ struct MethodPriors {
 struct MethodInfo {
   std::string name;
   std::string summary;  // one line: the objective or algorithm, with its reference
-  PriorRole needs = PriorRole::none;
+  PriorNeed needs;      // nullopt: no learned model
   // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
   // iterations, tolerance, inner_iterations, no_box. "lambda" absent: no regularisation parameter.
   std::vector<std::string> settings;
@@ -60,20 +58,17 @@ struct MethodInfo {
   bool has_lambda() const { return reads("lambda"); }
 };
 
-class MethodRegistry {
+class MethodRegistry : public NamedRegistry<MethodInfo, &MethodInfo::name> {
  public:
   static MethodRegistry& instance();
-  // Throws genreg::Error when the name is taken.
+  // Throws genreg::Error for a method without a factory, or a name taken.
   void add(MethodInfo info);
-  bool contains(const std::string& name) const;
-  // Throws genreg::Error naming the registered methods.
-  const MethodInfo& at(const std::string& name) const;
-  // Registered names, sorted: classical first, then by role.
-  std::vector<std::string> names() const;
-  std::vector<std::string> names(PriorRole role) const;
+  // Registered names: classical first, then by role, each part sorted.
+  std::vector<std::string> names() const override;
+  std::vector<std::string> names(const PriorNeed& need) const;
 
  private:
-  std::vector<MethodInfo> methods_;
+  MethodRegistry() : NamedRegistry("method") {}
 };
 
 // The method `name` with `settings`, taking its model from `priors`. Throws genreg::Error for an

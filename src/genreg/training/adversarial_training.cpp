@@ -6,6 +6,7 @@
 
 #include "genreg/core/error.h"
 #include "genreg/models/generative_model.h"
+#include "genreg/training/generator_training.h"
 #include "genreg/training/losses.h"
 #include "genreg/training/training_step.h"
 
@@ -25,7 +26,8 @@ class AdversarialTraining : public TrainingStep {
     critic_optimizer_ = adam(model_.critic, options_.lr_critic());
   }
 
-  std::map<std::string, double> step(const torch::Tensor& x, int64_t step, int64_t) override {
+  std::map<std::string, double> step(const TrainingBatch& batch, int64_t step, int64_t) override {
+    const auto& x = batch.x;
     auto terms = critic_step(x);
     if ((step + 1) % options_.critic_steps() == 0)
       for (const auto& [k, v] : generator_step(x.size(0))) terms[k] = v;
@@ -141,10 +143,15 @@ template <typename Step>
 TrainingRecipe adversarial_recipe(const std::string& kind, TrainOptions defaults) {
   // 50 epochs: wgan-gp's 1,250 generator steps on mnist in 17.8 minutes (BENCHMARKS.md); gan-hinge
   // and gan are given the same, uncalibrated.
-  return TrainingRecipe{kind, defaults, 50,
+  return TrainingRecipe{kind,
+                        defaults,
+                        50,
                         [](Model& model, const TrainOptions& options) -> std::unique_ptr<TrainingStep> {
                           return std::make_unique<Step>(model, options);
-                        }};
+                        },
+                        make_generator_monitor,
+                        false,
+                        initialise_generator_output};
 }
 
 }  // namespace

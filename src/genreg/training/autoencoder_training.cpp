@@ -4,6 +4,7 @@
 
 #include "genreg/core/error.h"
 #include "genreg/models/generative_model.h"
+#include "genreg/training/generator_training.h"
 #include "genreg/training/losses.h"
 #include "genreg/training/training_step.h"
 
@@ -21,7 +22,8 @@ class AutoencoderTraining : public TrainingStep {
         params, torch::optim::AdamOptions(options_.lr()).betas({options_.beta1(), options_.beta2()}));
   }
 
-  std::map<std::string, double> step(const torch::Tensor& x, int64_t, int64_t epoch) override {
+  std::map<std::string, double> step(const TrainingBatch& batch, int64_t, int64_t epoch) override {
+    const auto& x = batch.x;
     optimizer_->zero_grad();
     std::map<std::string, double> terms;
     torch::Tensor loss;
@@ -70,10 +72,15 @@ class AutoencoderTraining : public TrainingStep {
 // Adam 1e-3 (FINDINGS.md); 20 epochs: 6-7.5 minutes on mnist, 18.4 / 18.3 dB (BENCHMARKS.md).
 TrainingRecipe autoencoder_recipe(const std::string& kind, bool variational) {
   return TrainingRecipe{
-      kind, TrainOptions().lr(1e-3).lr_critic(0.0).beta1(0.9).beta2(0.999), 20,
+      kind,
+      TrainOptions().lr(1e-3).lr_critic(0.0).beta1(0.9).beta2(0.999),
+      20,
       [variational](Model& model, const TrainOptions& options) -> std::unique_ptr<TrainingStep> {
         return std::make_unique<AutoencoderTraining>(model, options, variational);
-      }};
+      },
+      make_generator_monitor,
+      false,
+      initialise_generator_output};
 }
 
 }  // namespace

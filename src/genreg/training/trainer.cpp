@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
-#include "genreg/eval/metrics.h"
 #include "genreg/training/losses.h"
 
 namespace genreg {
@@ -13,28 +12,35 @@ namespace genreg {
 TrainOptions default_train_options(const std::string& kind) {
   return TrainingRecipes::instance().at(kind).defaults;
 }
-TrainOptions default_train_options(ModelKind kind) { return default_train_options(to_string(kind)); }
 
 int64_t default_epochs(const std::string& kind) { return TrainingRecipes::instance().at(kind).epochs; }
-int64_t default_epochs(ModelKind kind) { return default_epochs(to_string(kind)); }
 
 int64_t default_latent_dim(const std::string& dataset) { return dataset.rfind("shapes", 0) == 0 ? 10 : 8; }
 
-Trainer::Trainer(ModelPtr model, TrainOptions options) : model_(std::move(model)), options_(options) {
+Trainer::Trainer(ModelPtr model, TrainOptions options) : Trainer(model, options, nullptr) {}
+
+Trainer::Trainer(ModelPtr model, TrainOptions options, std::unique_ptr<TrainingStep> step)
+    : model_(std::move(model)), options_(options), step_(std::move(step)) {
   require(static_cast<bool>(model_), "no model to train");
   require(options_.batch_size() >= 1, "batch size must be positive");
   require(options_.epochs() >= 1, "epochs must be positive");
   require(options_.critic_steps() >= 1, "critic steps must be positive");
   model_->train();
   model_->set_trainable(true);
-  step_ = TrainingRecipes::instance().at(model_->kind_name()).make_step(*model_, options_);
+  if (!step_) step_ = TrainingRecipes::instance().at(model_->kind_name()).make_step(*model_, options_);
 }
 
 std::map<std::string, double> Trainer::train_epoch(const torch::Tensor& images, int64_t epoch,
                                                    const ProgressCallback& progress) {
+  return train_epoch(TrainingData(images), epoch, progress);
+}
+
+std::map<std::string, double> Trainer::train_epoch(const TrainingData& data, int64_t epoch,
+                                                   const ProgressCallback& progress) {
   const auto size = model_->image_size();
-  require(images.dim() == 4 && images.size(1) == 1 && images.size(2) == size[0] && images.size(3) == size[1],
-          "training images must have shape (N, 1, ", size[0], ", ", size[1], "), got ", images.sizes());
+  const auto& images = data.images();
+  require(images.size(2) == size[0] && images.size(3) == size[1], "training images must have shape (N, 1, ",
+          size[0], ", ", size[1], "), got ", images.sizes());
   model_->train();
   // Shuffling and every random draw of the epoch follow from (seed, epoch): resuming at an epoch
   // boundary repeats the uninterrupted run exactly.
@@ -48,8 +54,7 @@ std::map<std::string, double> Trainer::train_epoch(const torch::Tensor& images, 
   const auto start = std::chrono::steady_clock::now();
   for (int64_t s = 0; s < steps; ++s) {
     const auto step_start = std::chrono::steady_clock::now();
-    const auto x = images.index_select(0, order.narrow(0, s * bs, bs));
-    const auto terms = step_->step(x, s, epoch);
+    const auto terms = step_->step(data.batch(order.narrow(0, s * bs, bs), epoch), s, epoch);
     for (const auto& [k, v] : terms) {
       require(std::isfinite(v), "training diverged: loss term '", k, "' is ", v, " at epoch ", epoch + 1,
               ", step ", s + 1, " (lower the learning rate)");
@@ -77,21 +82,6 @@ std::map<std::string, double> Trainer::train_epoch(const torch::Tensor& images, 
   std::map<std::string, double> means;
   for (const auto& [k, v] : sums) means[k] = v / static_cast<double>(counts[k]);
   return means;
-}
-
-double reconstruction_psnr(GenerativeModel& model, const torch::Tensor& images) {
-  require(model.has_encoder(), "a ", to_string(model.kind()), " model has no encoder to reconstruct with");
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  double sum = 0.0;
-  const int64_t n = images.size(0);
-  for (int64_t i = 0; i < n; i += 256) {
-    const auto x = images.narrow(0, i, std::min<int64_t>(256, n - i)).to(model.device());
-    sum += psnr(model.decode(model.encode(x)), x).sum().item<double>();
-  }
-  model.train(was_training);
-  return sum / static_cast<double>(n);
 }
 
 }  // namespace genreg

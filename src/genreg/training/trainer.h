@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "genreg/models/generative_model.h"
+#include "genreg/models/model.h"
 #include "genreg/training/train_options.h"
+#include "genreg/training/training_data.h"
+#include "genreg/training/training_monitor.h"
 #include "genreg/training/training_step.h"
 
 namespace genreg {
@@ -18,11 +20,9 @@ namespace genreg {
 // The recipes (default options and epochs) come from each kind's registration
 // (training_step.h): autoencoders in autoencoder_training.cpp, GANs in adversarial_training.cpp.
 TrainOptions default_train_options(const std::string& kind);
-TrainOptions default_train_options(ModelKind kind);
 
 // Epochs of a kind's default recipe.
 int64_t default_epochs(const std::string& kind);
-int64_t default_epochs(ModelKind kind);
 
 // The paper's latent dimensions: 10 for shapes (and shapes-plus), 8 otherwise (mnist).
 int64_t default_latent_dim(const std::string& dataset);
@@ -41,8 +41,13 @@ class Trainer {
  public:
   // The kind's training step comes from its registered recipe.
   Trainer(ModelPtr model, TrainOptions options);
+  // A step given by the caller (a host program's own loss on a genreg model).
+  Trainer(ModelPtr model, TrainOptions options, std::unique_ptr<TrainingStep> step);
 
-  // One pass over `images` (N, 1, H, W) on the model's device; returns the mean of each loss term.
+  // One pass over the data (images on the model's device); returns the mean of each loss term.
+  std::map<std::string, double> train_epoch(const TrainingData& data, int64_t epoch,
+                                            const ProgressCallback& progress = {});
+  // Images alone (N, 1, H, W).
   std::map<std::string, double> train_epoch(const torch::Tensor& images, int64_t epoch,
                                             const ProgressCallback& progress = {});
 
@@ -61,9 +66,5 @@ class Trainer {
   std::unique_ptr<TrainingStep> step_;
   double seconds_per_step_ = 0.0;  // running average, for the ETA
 };
-
-// Mean PSNR (data range 1) of the model's encode-decode of `images` (AE/VAE: encoder mean),
-// evaluated in batches without gradients.
-double reconstruction_psnr(GenerativeModel& model, const torch::Tensor& images);
 
 }  // namespace genreg

@@ -6,13 +6,16 @@
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include "genreg/core/error.h"
 #include "genreg/io/atomic_file.h"
-#include "genreg/io/image_grid.h"
+#include "genreg/io/html_report.h"
 #include "genreg/io/line_plot.h"
+#include "genreg/io/results_file.h"
 #include "genreg/models/checkpoint.h"
+#include "genreg/models/model_registry.h"
 
 namespace genreg {
 
@@ -46,7 +49,8 @@ std::string format_terms(const std::map<std::string, double>& terms) {
 
 void write_loss_plot(const std::string& path, const nlohmann::json& history) {
   std::map<std::string, PlotSeries> series;
-  PlotSeries psnr{"test PSNR", {}, {}, "b-o"};
+  std::map<std::string, PlotSeries> metrics;  // the monitor's test metrics
+  const std::set<std::string> bookkeeping{"epoch", "losses", "seconds", "images_per_second"};
   for (const auto& record : history) {
     const double epoch = record.at("epoch").get<double>();
     for (const auto& [k, v] : record.at("losses").items()) {
@@ -56,9 +60,12 @@ void write_loss_plot(const std::string& path, const nlohmann::json& history) {
       s.x.push_back(epoch);
       s.y.push_back(v.get<double>());
     }
-    if (record.contains("test_psnr") && record.at("test_psnr").is_number()) {
-      psnr.x.push_back(epoch);
-      psnr.y.push_back(record.at("test_psnr").get<double>());
+    for (const auto& [k, v] : record.items()) {
+      if (bookkeeping.count(k) || !v.is_number()) continue;
+      auto& s = metrics[k];
+      s.label = k;
+      s.x.push_back(epoch);
+      s.y.push_back(v.get<double>());
     }
   }
   std::vector<PlotPanel> panels;
@@ -74,34 +81,88 @@ void write_loss_plot(const std::string& path, const nlohmann::json& history) {
     p.series.push_back(s);
     panels.push_back(p);
   }
-  if (!psnr.x.empty()) {
+  for (auto& [k, s] : metrics) {
     PlotPanel p;
-    p.title = "test reconstruction PSNR (dB)";
+    p.title = k == "test_psnr" ? "test reconstruction PSNR (dB)" : k;
     p.x_label = "epoch";
-    p.y_label = "PSNR";
-    p.series.push_back(psnr);
+    p.y_label = k;
+    s.style = "b-o";
+    p.series.push_back(s);
     panels.push_back(p);
   }
   if (!panels.empty()) write_line_plot(path, panels, 420, 340);
 }
 
+// report.html and results.json of the run so far (io/results_file.h): written after every epoch, so
+// that the folder always describes the checkpoint beside it.
+nlohmann::json write_run_report(const TrainingRunSummary& summary, const nlohmann::json& settings,
+                                const std::string& dir) {
+  namespace fs = std::filesystem;
+  const auto kind = settings.at("model").at("kind").get<std::string>();
+  HtmlReport html("genreg train: " + kind + " on " + settings.at("dataset").get<std::string>());
+  std::ostringstream about;
+  about << kind << " (" << settings.at("model").dump() << ") trained on "
+        << settings.at("train_images").get<int64_t>() << " " << settings.at("dataset").get<std::string>()
+        << " images";
+  if (settings.contains("acquisition"))
+    about << " with measurements simulated by "
+          << settings.at("acquisition").at("operator").get<std::string>() << ", noise "
+          << settings.at("acquisition").at("noise").get<std::string>();
+  about << "; " << summary.epochs_done << " of " << settings.at("options").at("epochs").get<int64_t>()
+        << " epochs done (checkpoint " << settings.at("checkpoint").get<std::string>() << ")";
+  for (const auto& [k, v] : summary.test_metrics)
+    about << "; " << k << " " << std::fixed << std::setprecision(2) << v;
+  html.paragraph(about.str() + ".");
+  html.figure("losses.png", "loss terms and test metrics per epoch");
+  for (const auto& f : summary.figures) html.figure(f.file, f.caption);
+  html.link("history.json", "history.json (losses and options per epoch)")
+      .link("results.json", "results.json");
+  html.write((fs::path(dir) / "report.html").string());
+  nlohmann::json all = settings;
+  all["first_epoch"] = summary.first_epoch;
+  all["epochs_done"] = summary.epochs_done;
+  all["images_per_second"] = summary.images_per_second;
+  for (const auto& [k, v] : summary.test_metrics) all[k] = v;
+  all["history"] = summary.history;
+  auto document = results_document(
+      "train", all, {"model", "options", "dataset", "train_images", "checkpoint", "acquisition"},
+      summary.seconds, dir);
+  write_results_file(dir, document);
+  return document;
+}
+
 }  // namespace
 
-TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& options,
-                                const torch::Tensor& train, const torch::Tensor& test,
+TrainingRunSummary run_training(const nlohmann::json& description, const TrainOptions& options,
+                                const TrainingData& train, const TrainingData& test,
                                 const TrainingRunOptions& run, torch::Device device, std::ostream& log) {
   namespace fs = std::filesystem;
   require(!run.checkpoint.empty(), "no checkpoint path given");
+  require(description.is_object() && description.contains("kind") && description.at("kind").is_string(),
+          "a model description needs its kind");
+  const auto kind = description.at("kind").get<std::string>();
+  const auto& recipe = TrainingRecipes::instance().at(kind);
+  if (recipe.needs_measurements)
+    require(train.simulates_measurements(), kind,
+            " trains on (image, measurement) pairs: give the operator and the noise to simulate them with");
+  else
+    require(!train.simulates_measurements(), kind,
+            " trains on images alone; an operator and noise are for conditional kinds");
+  nlohmann::json acquisition;
+  if (train.acquisition())
+    acquisition = {{"operator", train.acquisition()->operator_spec},
+                   {"noise", train.acquisition()->noise.str()}};
+
   TrainOptions opts = options;
-  GenerativeModelPtr model;
+  ModelPtr model;
   nlohmann::json history = nlohmann::json::array();
   int64_t start_epoch = 0;
   std::map<std::string, std::string> optimizer_state;
   if (run.resume && fs::exists(run.checkpoint)) {
     auto loaded = load_checkpoint(run.checkpoint, device);
-    const auto have = loaded.model->describe(), want = config.to_json();
-    require(have == want, run.checkpoint, " holds a different model (", have.dump(), ") than requested (",
-            want.dump(), "); remove it or train without --resume");
+    const auto have = loaded.model->describe();
+    require(have == description, run.checkpoint, " holds a different model (", have.dump(),
+            ") than requested (", description.dump(), "); remove it or train without --resume");
     try {
       opts = TrainOptions::from_json(loaded.extras.training.at("options"));
       history = loaded.extras.training.at("history");
@@ -109,31 +170,34 @@ TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& o
     } catch (const nlohmann::json::exception&) {
       fail(run.checkpoint, " holds no training state to resume from");
     }
+    const auto had = loaded.extras.training.value("acquisition", nlohmann::json());
+    require(had == acquisition, run.checkpoint, " was trained on ",
+            had.is_null() ? std::string("images alone") : "measurements " + had.dump(), ", not on ",
+            acquisition.is_null() ? std::string("images alone") : "measurements " + acquisition.dump());
     opts.epochs(options.epochs());  // the only setting a resumed run may change: train for longer
-    model = std::dynamic_pointer_cast<GenerativeModel>(loaded.model);
+    model = loaded.model;
     optimizer_state = loaded.extras.optimizers;
     log << "resuming from " << run.checkpoint << " after epoch " << start_epoch << "\n";
   } else {
     if (run.resume) log << "no checkpoint at " << run.checkpoint << ": starting from scratch\n";
     torch::manual_seed(opts.seed());  // the initial weights follow the seed
-    model = std::make_shared<GenerativeModel>(config);
+    model = make_model(description);
     model->move_to(device);
-    // Data-dependent initialisation of the output layer (see set_output_intensity).
-    const double mean = train.mean().item<double>();
-    if (mean > 0.0 && mean < 1.0) model->set_output_intensity(mean);
+    if (recipe.initialise) recipe.initialise(*model, train);
   }
   Trainer trainer(model, opts);
   if (!optimizer_state.empty()) trainer.load_optimizer_state(optimizer_state);
-
-  // Fixed latent vectors, so that the sample grids of successive epochs compare.
-  torch::manual_seed(opts.seed() + 0x5eedULL);
-  const auto fixed_z = model->sample_latent(run.sample_count);
-  const auto shown_test = test.narrow(0, 0, std::min<int64_t>(16, test.size(0))).to(device);
+  const auto monitor =
+      recipe.make_monitor ? recipe.make_monitor(*model, opts, test.to(device), run.sample_count) : nullptr;
   const auto train_data = train.to(device);
-  const auto test_data = test.to(device);
 
   fs::create_directories(run.log_dir);
-  fs::create_directories(fs::path(run.log_dir) / "samples");
+  nlohmann::json settings = {{"model", description},
+                             {"options", opts.to_json()},
+                             {"dataset", run.dataset},
+                             {"train_images", train.size()},
+                             {"checkpoint", run.checkpoint}};
+  if (!acquisition.is_null()) settings["acquisition"] = acquisition;
   TrainingRunSummary summary;
   summary.first_epoch = start_epoch;
   summary.epochs_done = start_epoch;
@@ -162,63 +226,61 @@ TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& o
     const auto losses = trainer.train_epoch(train_data, epoch, progress);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    const int64_t used = train.size(0) / std::min(opts.batch_size(), train.size(0)) *
-                         std::min(opts.batch_size(), train.size(0));
+    const int64_t used =
+        train.size() / std::min(opts.batch_size(), train.size()) * std::min(opts.batch_size(), train.size());
     images_seen += used;
     nlohmann::json record = {{"epoch", epoch + 1},
                              {"losses", losses},
                              {"seconds", seconds},
                              {"images_per_second", static_cast<double>(used) / seconds}};
-    if (model->has_encoder()) {
-      summary.test_psnr = reconstruction_psnr(*model, test_data);
-      record["test_psnr"] = summary.test_psnr;
+    if (monitor) {
+      summary.test_metrics = monitor->evaluate(*model);
+      for (const auto& [k, v] : summary.test_metrics) record[k] = v;
     }
     history.push_back(record);
 
     // Figures first, the checkpoint last: a checkpoint always comes with its epoch's figures.
-    {
-      torch::NoGradGuard no_grad;
-      model->eval();
-      const auto samples = model->decode(fixed_z);
-      char name[64];
-      std::snprintf(name, sizeof name, "epoch_%04lld.png", static_cast<long long>(epoch + 1));
-      write_image_grid((fs::path(run.log_dir) / "samples" / name).string(), samples);
-      write_image_grid((fs::path(run.log_dir) / "samples.png").string(), samples);
-      if (model->has_encoder()) {
-        const auto rec = model->decode(model->encode(shown_test));
-        write_comparison_grid(
-            (fs::path(run.log_dir) / "reconstructions.png").string(),
-            {GridRow{shown_test}, GridRow{rec}, GridRow{(rec - shown_test).abs(), Colormap::heat, 0.0, 1.0}});
-      }
-      model->train();
-    }
+    if (monitor) summary.figures = monitor->write_figures(*model, run.log_dir, epoch);
     nlohmann::json training = {{"options", opts.to_json()},
                                {"history", history},
                                {"epoch", epoch + 1},
                                {"dataset", run.dataset},
-                               {"model", config.to_json()}};
+                               {"model", description}};
+    if (!acquisition.is_null()) training["acquisition"] = acquisition;
     write_file_atomically((fs::path(run.log_dir) / "history.json").string(), training.dump(2) + "\n");
     write_loss_plot((fs::path(run.log_dir) / "losses.png").string(), history);
     save_checkpoint(run.checkpoint, *model, CheckpointExtras{training, trainer.optimizer_state()});
+    summary.epochs_done = epoch + 1;
+    summary.history = history;
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+    summary.images_per_second = static_cast<double>(images_seen) / summary.seconds;
+    settings["options"] = opts.to_json();
+    summary.document = write_run_report(summary, settings, run.log_dir);
 
     if (run.terminal) log << "\r" << std::string(110, ' ') << "\r";
     std::ostringstream line;
     line << "epoch " << epoch + 1 << "/" << opts.epochs() << format_terms(losses);
-    if (record.contains("test_psnr"))
-      line << "  test psnr " << std::fixed << std::setprecision(2) << summary.test_psnr << " dB";
+    for (const auto& [k, v] : summary.test_metrics)
+      line << "  " << k << " " << std::fixed << std::setprecision(2) << v;
     line << "  " << std::fixed << std::setprecision(0) << record["images_per_second"].get<double>()
          << " img/s  " << format_duration(seconds) << "  ETA "
          << format_duration(seconds * (opts.epochs() - epoch - 1));
     log << line.str() << "\n" << std::flush;
-    summary.epochs_done = epoch + 1;
     if (run.max_epochs_now > 0 && ++epochs_now >= run.max_epochs_now) break;
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   summary.images_per_second = summary.seconds > 0 ? static_cast<double>(images_seen) / summary.seconds : 0.0;
   summary.history = history;
-  if (model->has_encoder() && std::isnan(summary.test_psnr))
-    summary.test_psnr = reconstruction_psnr(*model, test_data);
+  if (monitor && summary.test_metrics.empty()) summary.test_metrics = monitor->evaluate(*model);
+  settings["options"] = opts.to_json();
+  summary.document = write_run_report(summary, settings, run.log_dir);
   return summary;
+}
+
+TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& options,
+                                const torch::Tensor& train, const torch::Tensor& test,
+                                const TrainingRunOptions& run, torch::Device device, std::ostream& log) {
+  return run_training(config.to_json(), options, TrainingData(train), TrainingData(test), run, device, log);
 }
 
 }  // namespace genreg

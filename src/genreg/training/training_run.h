@@ -1,13 +1,16 @@
 #pragma once
-// A whole training run as `genreg train` performs it: epochs of Trainer, and after every epoch an
-// atomically written checkpoint, the loss history (JSON and plot), a grid of samples from fixed
-// latent vectors and, for AE/VAE, a grid of test images with their reconstructions. A run started
-// with `resume` continues from the checkpoint's last finished epoch.
+// A whole training run of any model kind as `genreg train` performs it: epochs of Trainer, and
+// after every epoch an atomically written checkpoint, the loss history (JSON and plot) and the
+// figures and test metrics of the kind's monitor (training_monitor.h: for generators, samples from
+// fixed latent vectors and test reconstructions), report.html and results.json. A run started with `resume`
+// continues from the checkpoint's last finished epoch.
 #include <torch/torch.h>
 
 #include <iosfwd>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "genreg/models/model_config.h"
 #include "genreg/training/trainer.h"
@@ -30,10 +33,18 @@ struct TrainingRunSummary {
   int64_t epochs_done = 0;  // epochs finished in total
   double seconds = 0.0;     // in this process
   double images_per_second = 0.0;
-  double test_psnr = std::nan("");  // AE/VAE, after the last epoch
+  std::map<std::string, double> test_metrics;  // the monitor's, after the last epoch ("test_psnr")
+  std::vector<Figure> figures;                 // the monitor's latest, in log_dir
   nlohmann::json history;
+  nlohmann::json document;  // what log_dir/results.json holds (io/results_file.h)
 };
 
+// Trains the model of `description` (a kind's describe(), "kind" included; models/model_registry.h)
+// on `train`: images alone, or simulated pairs for kinds whose recipe needs them.
+TrainingRunSummary run_training(const nlohmann::json& description, const TrainOptions& options,
+                                const TrainingData& train, const TrainingData& test,
+                                const TrainingRunOptions& run, torch::Device device, std::ostream& log);
+// A generator from its config, on images.
 TrainingRunSummary run_training(const ModelConfig& config, const TrainOptions& options,
                                 const torch::Tensor& train, const torch::Tensor& test,
                                 const TrainingRunOptions& run, torch::Device device, std::ostream& log);

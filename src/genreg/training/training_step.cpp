@@ -12,19 +12,9 @@ TrainingRecipes& TrainingRecipes::instance() {
 }
 
 void TrainingRecipes::add(TrainingRecipe recipe) {
-  require(!recipe.kind.empty() && static_cast<bool>(recipe.make_step),
-          "a training recipe needs a kind and a step");
-  for (const auto& r : recipes_)
-    require(r.kind != recipe.kind, "training recipe '", recipe.kind, "' registered twice");
-  recipes_.push_back(std::move(recipe));
-}
-
-const TrainingRecipe& TrainingRecipes::at(const std::string& kind) const {
-  for (const auto& r : recipes_)
-    if (r.kind == kind) return r;
-  std::string known;
-  for (const auto& r : recipes_) known += (known.empty() ? "" : ", ") + r.kind;
-  fail("no training recipe for model kind '", kind, "' (trainable kinds: ", known, ")");
+  require(static_cast<bool>(recipe.make_step) && static_cast<bool>(recipe.make_monitor), "training recipe '",
+          recipe.kind, "' needs a step and a monitor");
+  NamedRegistry::add(std::move(recipe));
 }
 
 std::string save_optimizer(torch::optim::Optimizer& optimizer) {

@@ -1,10 +1,13 @@
 #pragma once
 // What a model kind brings to training: its optimisers and one optimisation step on a batch
-// (its loss), and its recipe (default options and epochs). The Trainer (trainer.h) runs epochs of
-// steps for any kind and never asks which kind it trains. A kind registers its recipe from its own
-// file, by the name its model kind is registered under (models/model_registry.h):
+// (its loss), its recipe (default options and epochs, the data it needs, a data-dependent
+// initialisation) and the monitor that evaluates it and draws its figures after every epoch
+// (training_monitor.h). The Trainer (trainer.h) and run_training (training_run.h) run any kind and
+// never ask which kind they train. A kind registers its recipe from its own file, by the name its
+// model kind is registered under (models/model_registry.h):
 //
-//   GENREG_REGISTER_TRAINING(vae, TrainingRecipe{"vae", TrainOptions().lr(1e-3)..., make_step});
+//   GENREG_REGISTER_TRAINING(vae, TrainingRecipe{"vae", TrainOptions().lr(1e-3)..., 20, make_step,
+//                                                make_generator_monitor});
 #include <torch/torch.h>
 
 #include <functional>
@@ -13,17 +16,20 @@
 #include <string>
 #include <vector>
 
+#include "genreg/core/named_registry.h"
 #include "genreg/models/model.h"
 #include "genreg/training/train_options.h"
+#include "genreg/training/training_data.h"
+#include "genreg/training/training_monitor.h"
 
 namespace genreg {
 
 class TrainingStep {
  public:
   virtual ~TrainingStep() = default;
-  // One step on the batch x (B, 1, H, W) at step `step` (0-based) of epoch `epoch` (0-based);
-  // returns the loss terms, each finite.
-  virtual std::map<std::string, double> step(const torch::Tensor& x, int64_t step, int64_t epoch) = 0;
+  // One step on a batch (its images, and its measurements where the recipe asks for pairs) at
+  // step `step` (0-based) of epoch `epoch` (0-based); returns the loss terms, each finite.
+  virtual std::map<std::string, double> step(const TrainingBatch& batch, int64_t step, int64_t epoch) = 0;
   // Optimiser state by name, as bytes, for checkpoints; and back.
   virtual std::map<std::string, std::string> optimizer_state() = 0;
   virtual void load_optimizer_state(const std::map<std::string, std::string>& state) = 0;
@@ -36,17 +42,23 @@ struct TrainingRecipe {
   // Epochs of the default recipe.
   int64_t epochs = 0;
   std::function<std::unique_ptr<TrainingStep>(Model& model, const TrainOptions& options)> make_step;
+  // Evaluation and figures after every epoch.
+  MakeTrainingMonitor make_monitor;
+  // True for kinds trained on (image, measurement) pairs (conditional models): training then needs
+  // an acquisition (operator and noise), which the checkpoint records.
+  bool needs_measurements = false;
+  // Optional: sets up an untrained model from its training data before the first step.
+  std::function<void(Model& model, const TrainingData& train)> initialise;
 };
 
-class TrainingRecipes {
+class TrainingRecipes : public NamedRegistry<TrainingRecipe, &TrainingRecipe::kind> {
  public:
   static TrainingRecipes& instance();
+  // Throws genreg::Error for a recipe without a step or a monitor, or a kind given twice.
   void add(TrainingRecipe recipe);
-  // Throws genreg::Error for a kind without a recipe.
-  const TrainingRecipe& at(const std::string& kind) const;
 
  private:
-  std::vector<TrainingRecipe> recipes_;
+  TrainingRecipes() : NamedRegistry("trainable model kind") {}
 };
 
 // Serialises a LibTorch optimiser's state to bytes and back (checkpoints).

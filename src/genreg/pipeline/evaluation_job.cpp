@@ -1,0 +1,151 @@
+#include "genreg/pipeline/evaluation_job.h"
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <ostream>
+
+#include "genreg/core/error.h"
+#include "genreg/eval/earth_movers.h"
+#include "genreg/eval/evaluation_report.h"
+#include "genreg/models/checkpoint.h"
+
+namespace genreg {
+namespace {
+
+// `count` rows spread evenly over `n` (so that a sorted folder or split is covered whole).
+torch::Tensor spread_rows(int64_t n, int64_t count) {
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < count; ++i) rows.push_back(i * n / count);
+  return torch::tensor(rows, torch::kInt64);
+}
+
+// File stems made unique ("vae", "vae-2") and safe as folder names.
+std::vector<std::string> unique_labels(const std::vector<std::string>& paths) {
+  std::vector<std::string> labels;
+  std::map<std::string, int> seen;
+  for (const auto& path : paths) {
+    std::string stem = std::filesystem::path(path).stem().string();
+    for (auto& c : stem)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    if (stem.empty()) stem = "generator";
+    const int k = ++seen[stem];
+    labels.push_back(k == 1 ? stem : stem + "-" + std::to_string(k));
+  }
+  return labels;
+}
+
+std::vector<int64_t> as_vector(const torch::Tensor& t) {
+  const auto c = t.to(torch::kInt64).contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+// The floor of A3: the EMD of the test images to as many training images; nullopt (with a line
+// saying why) where the training split is too small or cannot be loaded.
+std::optional<EmdReference> reference_emd(const EvaluationJob& job, const torch::Tensor& emd_images,
+                                          std::ostream& log) {
+  const int64_t n = emd_images.size(0);
+  try {
+    auto train_options = job.data;
+    train_options.split("train").range(IndexRange::all());
+    const auto train = load_dataset(job.dataset, train_options);
+    if (train.size() < n) {
+      log << "reference EMD skipped: the training split has fewer than " << n << " images\n";
+      return std::nullopt;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const auto train_images = train.images.index_select(0, spread_rows(train.size(), n));
+    const auto emd = earth_movers_distance(emd_images, train_images);
+    EmdReference reference{n, emd.distance, normalised_emd(emd.distance, emd_images)};
+    log << "reference: EMD of " << n << " test to as many training images " << reference.normalised
+        << " of mean ||x||^2 ("
+        << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s)\n";
+    return reference;
+  } catch (const Error& e) {
+    log << "reference EMD skipped: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
+  require(!job.checkpoints.empty(), "give --generator FILE or --compare FILE...");
+  require(job.count >= 3, "--count must be at least 3");
+  require(job.emd_count >= 1 && job.emd_count <= 10000, "--emd-count must be in 1..10000");
+  require(job.iterations >= 1, "--iterations must be positive");
+  require(job.restarts >= 0, "--restarts must not be negative");
+  require(job.batch >= 1, "--batch must be positive");
+  require(job.interpolation_steps >= 2, "--interpolation-steps must be at least 2");
+  require(job.far_count >= 1, "--far-count must be positive");
+  for (double s : job.far_scales) require(s > 0, "--far-scales must be positive");
+  const auto start = std::chrono::steady_clock::now();
+
+  // Every checkpoint first, so that a bad one fails before any work.
+  std::vector<GenerativeModelPtr> models;
+  for (const auto& path : job.checkpoints) models.push_back(load_generator(path, job.device));
+  const auto size = models.front()->image_size();
+
+  auto options = job.data;
+  if (job.dataset.rfind("folder:", 0) == 0 && options.image_size().empty()) options.image_size(size);
+  const auto data = load_dataset(job.dataset, options);
+  for (size_t k = 0; k < models.size(); ++k)
+    check_generator_size(*models[k], data.height(), data.width(),
+                         "the " + data.name + " images (" + job.checkpoints[k] + ")");
+  const int64_t n = data.size();
+  // A1 on the indices as given, or `count` images spread over the split.
+  const torch::Tensor rows =
+      job.indices_given ? torch::arange(n, torch::kInt64) : spread_rows(n, std::min(job.count, n));
+  require(rows.numel() >= 3, "generator evaluation needs at least 3 test images, got ", rows.numel());
+  const auto images = data.images.index_select(0, rows);
+  const auto labels = data.labels.defined() ? data.labels.index_select(0, rows) : torch::Tensor();
+  check_images(images, "dataset " + data.name);
+  // The default N shrinks to a small dataset; an N asked for must fit.
+  const int64_t emd_count = job.emd_count_given ? job.emd_count : std::min(job.emd_count, n);
+  require(emd_count <= n, "--emd-count ", emd_count, " exceeds the ", n, " images of ", data.name, " ",
+          data.split);
+  const auto emd_rows = spread_rows(n, emd_count);
+  const auto emd_images = data.images.index_select(0, emd_rows);
+  log << "evaluating " << job.checkpoints.size() << " generator(s) on " << data.name << " " << data.split
+      << ": " << images.size(0) << " images projected, EMD of " << emd_images.size(0) << " images\n";
+  const auto reference = job.reference && data.split == "test" ? reference_emd(job, emd_images, log)
+                                                               : std::optional<EmdReference>();
+
+  const auto labels_out = unique_labels(job.checkpoints);
+  std::vector<EvaluatedGenerator> evaluated;
+  for (size_t k = 0; k < models.size(); ++k) {
+    auto& model = models[k];
+    log << labels_out[k] << " (" << model->kind_name() << ", latent dim " << model->latent_dim() << ", "
+        << job.checkpoints[k] << ")\n";
+    EvaluationOptions eo;
+    eo.projection(ProjectionOptions()
+                      .iterations(job.iterations)
+                      .restarts(job.restarts)
+                      .max_samples(job.batch)
+                      .seed(job.seed))
+        .interpolation_steps(job.interpolation_steps)
+        .far_scales(job.far_scales)
+        .far_samples(job.far_count)
+        .seed(job.seed);
+    auto e = evaluate_generator(model, images, labels, emd_images, eo, [&](const std::string& line) {
+      log << line << "\n" << std::flush;
+    });
+    log << "  A1 NRMSE mean " << e.metrics[3].summary.mean << " median "
+        << median_value(e.metrics[3].per_image) << ", PSNR mean " << e.metrics[0].summary.mean << " dB ("
+        << e.projection_seconds << " s)\n";
+    evaluated.push_back({labels_out[k], job.checkpoints[k], model->config().to_json(), std::move(e)});
+  }
+  const nlohmann::json data_json = {{"dataset", data.name},
+                                    {"split", data.split},
+                                    {"projected_indices", as_vector(data.indices.index_select(0, rows))},
+                                    {"emd_indices", as_vector(data.indices.index_select(0, emd_rows))}};
+  auto document =
+      write_evaluation(job.out, evaluated, data_json, reference,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  log << "wrote " << job.out << "/report.html and results.json\n";
+  return document;
+}
+
+}  // namespace genreg

@@ -1,0 +1,67 @@
+#include "genreg/training/training_data.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "genreg/core/error.h"
+#include "genreg/operators/make_operator.h"
+
+namespace genreg {
+namespace {
+
+void check_images(const torch::Tensor& images) {
+  require(images.defined() && images.dim() == 4 && images.size(1) == 1 && images.size(0) >= 1,
+          "training images must have shape (N, 1, H, W) with N >= 1, got ",
+          images.defined() ? images.sizes() : c10::IntArrayRef{});
+}
+
+// SplitMix64's finaliser: decorrelates the streams of neighbouring (seed, epoch, index) triples.
+uint64_t mix(uint64_t v) {
+  v += 0x9e3779b97f4a7c15ULL;
+  v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  v = (v ^ (v >> 27)) * 0x94d049bb133111ebULL;
+  return v ^ (v >> 31);
+}
+
+}  // namespace
+
+TrainingData::TrainingData(torch::Tensor images) : images_(std::move(images)) { check_images(images_); }
+
+TrainingData::TrainingData(torch::Tensor images, const SimulatedAcquisition& acquisition, uint64_t seed)
+    : images_(std::move(images)), acquisition_(acquisition), seed_(seed) {
+  check_images(images_);
+  operator_ = make_operator(acquisition.operator_spec, images_.size(2), images_.size(3));
+  acquisition_->operator_spec = operator_->spec();  // the canonical spec, seeds included
+}
+
+TrainingBatch TrainingData::batch(const torch::Tensor& indices, int64_t epoch) const {
+  TrainingBatch b;
+  b.indices = indices.to(torch::kCPU, torch::kLong).contiguous();
+  b.x = images_.index_select(0, indices.to(images_.device(), torch::kLong));
+  if (!operator_) return b;
+  const auto clean = operator_->apply(b.x);
+  std::vector<torch::Tensor> noisy;
+  noisy.reserve(static_cast<size_t>(b.indices.size(0)));
+  const auto* idx = b.indices.data_ptr<int64_t>();
+  for (int64_t i = 0; i < b.indices.size(0); ++i) {
+    const uint64_t stream =
+        mix(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))) + static_cast<uint64_t>(idx[i]));
+    noisy.push_back(add_noise(clean.narrow(0, i, 1), acquisition_->noise, stream));
+  }
+  b.y = torch::cat(noisy, 0);
+  b.condition = operator_->adjoint(b.y);
+  return b;
+}
+
+TrainingData TrainingData::to(torch::Device device) const {
+  TrainingData out = *this;
+  out.images_ = images_.to(device);
+  return out;
+}
+
+TrainingData TrainingData::head(int64_t n) const {
+  TrainingData out = *this;
+  out.images_ = images_.narrow(0, 0, std::min<int64_t>(n, size()));
+  return out;
+}
+
+}  // namespace genreg
