@@ -36,11 +36,14 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
-// Runs the genreg program with `args` (a shell-quoted string), capturing both streams.
-inline CommandResult run_genreg(const std::string& args) {
+// Runs the genreg program with `args` (a shell-quoted string), capturing both streams; with a
+// time limit (seconds), a run that takes longer is killed and reports status 124.
+inline CommandResult run_genreg(const std::string& args, int time_limit = 0) {
   TempDir scratch;
   const std::string out_file = scratch / "stdout", err_file = scratch / "stderr";
-  const std::string command = std::string(GENREG_CLI_PATH) + " " + args + " >" + out_file + " 2>" + err_file;
+  const std::string limit = time_limit > 0 ? "timeout -s KILL " + std::to_string(time_limit) + " " : "";
+  const std::string command =
+      limit + std::string(GENREG_CLI_PATH) + " " + args + " >" + out_file + " 2>" + err_file;
   const int raw = std::system(command.c_str());
   auto slurp = [](const std::string& path) {
     std::string text;
@@ -54,6 +57,7 @@ inline CommandResult run_genreg(const std::string& args) {
   };
   CommandResult result;
   result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  if (time_limit > 0 && result.status == 137) result.status = 124;  // timeout -s KILL: 128 + 9
   result.out = slurp(out_file);
   result.err = slurp(err_file);
   return result;

@@ -2,11 +2,34 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+
+#include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/core/runtime.h"
 #include "genreg/core/source_dir.h"
 
 namespace genreg::cli {
+namespace {
+
+// The sizes asked for do not fit: say so with the machine's memory, and what to lower.
+std::string out_of_memory_message() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  std::string total;
+  if (pages > 0 && page > 0) {
+    char text[64];
+    std::snprintf(text, sizeof text, " (this machine has %.1f GiB)",
+                  static_cast<double>(pages) * static_cast<double>(page) / (1024.0 * 1024.0 * 1024.0));
+    total = text;
+  }
+  return "out of memory: the sizes asked for need more memory than is free" + total +
+         "; lower --batch, the image count or the operator's size";
+}
+
+}  // namespace
+
 namespace {
 
 // The first line of a message: LibTorch errors carry a stack trace after it.
@@ -50,6 +73,9 @@ int run_cli(int argc, char** argv) {
                  "BLAS threads (0: 1 for iterative reconstruction, every core otherwise)")
       ->capture_default_str();
   app.add_option("--seed", options.seed, "Random seed")->capture_default_str();
+  check_domains(&app, {{"--threads", thread_count()},
+                       {"--blas-threads", thread_count()},
+                       {"--seed", integer_in(0, std::numeric_limits<int64_t>::max())}});
   app.add_flag("--json", options.json, "Print a machine-readable JSON summary on stdout");
 
   Commands commands;
@@ -125,11 +151,22 @@ int run_cli(int argc, char** argv) {
     return 2;
   } catch (const c10::Error& e) {
     // A LibTorch check that genreg's own validation did not anticipate: report the message only.
-    std::cerr << "genreg: error: " << first_line(e.what_without_backtrace()) << std::endl;
+    const std::string message = e.what_without_backtrace();
+    if (message.find("can't allocate memory") != std::string::npos ||
+        message.find("out of memory") != std::string::npos) {
+      std::cerr << "genreg: error: " << out_of_memory_message() << std::endl;
+      return 2;
+    }
+    std::cerr << "genreg: error: " << first_line(message) << std::endl;
     return 2;
   } catch (const std::bad_alloc&) {
-    std::cerr << "genreg: error: out of memory" << std::endl;
-    return 1;
+    std::cerr << "genreg: error: " << out_of_memory_message() << std::endl;
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the command could not use (a file where a folder belongs, no permission, no space).
+    std::cerr << "genreg: error: cannot use " << e.path1().string() << ": " << e.code().message()
+              << std::endl;
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "genreg: error: " << first_line(e.what()) << std::endl;
     return 1;

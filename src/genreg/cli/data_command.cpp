@@ -5,8 +5,10 @@
 
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/io/image_grid.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/io/png.h"
 #include "genreg/io/tensor_file.h"
 
@@ -62,9 +64,11 @@ void add_data_command(CLI::App& app, Commands& commands) {
     auto out = std::make_shared<std::string>();
     show->add_option("--count", *count, "Number of images")->capture_default_str();
     show->add_option("--columns", *columns, "Images per row")->capture_default_str();
+    check_domains(show, {{"--count", positive_integer(1 << 20)}, {"--columns", positive_integer(1024)}});
     show->add_option("--out", *out, "Output PNG")->required();
     commands.add(show, [=](Context& ctx) {
       require(*count > 0, "--count must be positive");
+      check_output_file(*out, {".png"}, "image grid");
       auto options = args->options();
       if (options.range().stop < 0)
         options.range(IndexRange{options.range().start, options.range().start + *count});
@@ -103,8 +107,12 @@ void add_data_command(CLI::App& app, Commands& commands) {
     auto out = std::make_shared<std::string>();
     exporter->add_option("--out", *out, "FILE.npy, FILE.pt, or a folder (PNG per image)")->required();
     commands.add(exporter, [=](Context& ctx) {
-      const auto dataset = args->load();
       const std::string ext = std::filesystem::path(*out).extension().string();
+      if (ext == ".npy" || ext == ".pt")
+        check_output_file(*out, {".npy", ".pt"}, "export");
+      else if (ext.empty())
+        prepare_output_folder(*out);
+      const auto dataset = args->load();
       if (ext == ".npy" || ext == ".pt") {
         save_tensor(*out, dataset.images);
       } else {

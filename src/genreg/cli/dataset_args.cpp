@@ -19,6 +19,9 @@ DatasetOptions DatasetArgs::options() const {
   DatasetOptions options;
   options.split(split).range(IndexRange::parse(indices)).data_dir(data_dir);
   if (!size.empty()) {
+    // Only a folder's images are resized; the built-in datasets have their own size.
+    require(dataset.rfind("folder:", 0) == 0, "--size is for folder datasets (folder:PATH); ", dataset,
+            " images have their own size");
     std::vector<int64_t> dims;
     size_t start = 0;
     while (start <= size.size()) {
@@ -36,7 +39,8 @@ DatasetOptions DatasetArgs::options() const {
       start = comma + 1;
     }
     if (dims.size() == 1) dims.push_back(dims[0]);
-    require(dims.size() == 2 && dims[0] > 0 && dims[1] > 0, "bad --size '", size, "' (use H,W or N)");
+    require(dims.size() == 2 && dims[0] > 0 && dims[1] > 0 && dims[0] <= 4096 && dims[1] <= 4096, "bad --size '",
+            size, "' (use H,W or N, each in 1..4096)");
     options.image_size(dims);
   }
   return options;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "genreg/cli/cli.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/core/source_dir.h"
 #include "genreg/pipeline/experiment_runner.h"
@@ -30,6 +31,8 @@ void add_demo_command(CLI::App& app, Commands& commands) {
   demo->add_option("--restarts", a->run.restarts, "Initial latent vectors per image")->capture_default_str();
   demo->add_option("--iterations", a->run.iterations, "Iterations of every generative solve")
       ->capture_default_str();
+  check_domains(demo,
+                {{"--restarts", positive_integer(10000)}, {"--iterations", positive_integer(10000000)}});
   commands.add(demo, [a](Context& ctx) {
     auto args = a->run;
     if (a->train) args.generators.clear();

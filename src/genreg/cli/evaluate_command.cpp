@@ -4,6 +4,7 @@
 // figures, results.json and an HTML report. The work is the library's (pipeline/evaluation_job.h).
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/pipeline/evaluation_job.h"
 
 namespace genreg::cli {
@@ -53,6 +54,14 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
                      "Skip the reference EMD of test to training images (the floor of A3)");
   evaluate->add_option("--out", a->out, "Output folder (figures, results.json, report.html)")->required();
   evaluate->footer("Samples, starts and the 2D projection follow the global --seed.");
+  check_domains(evaluate, {{"--count", integer_in(3, 1 << 24)},
+                           {"--emd-count", integer_in(1, 10000)},
+                           {"--iterations", positive_integer(10000000)},
+                           {"--restarts", non_negative_integer(10000)},
+                           {"--batch", positive_integer(1 << 24)},
+                           {"--interpolation-steps", integer_in(2, 100)},
+                           {"--far-scales", positive_real()},
+                           {"--far-count", positive_integer(10000)}});
   commands.add(evaluate, [a, evaluate](Context& ctx) {
     EvaluationJob job;
     if (!a->generator.empty()) job.checkpoints.push_back(a->generator);

@@ -1,6 +1,7 @@
 // genreg experiment table1a|table1b|shapes-plus-tomo: the paper's experiments as one command each
 // (PROTOCOL.md, "Reference experiments").
 #include "genreg/cli/cli.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/pipeline/experiment_runner.h"
 
 namespace genreg::cli {
@@ -35,6 +36,11 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   cmd->footer(
       "Results are kept per method under OUT/methods/ and generators under OUT/generators/: "
       "running the same command again after a kill continues where it stopped.");
+  check_domains(cmd, {{"--restarts", positive_integer(10000)},
+                      {"--iterations", positive_integer(10000000)},
+                      {"--epochs", positive_integer(100000)},
+                      {"--channels", positive_integer(1024)},
+                      {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [id, a](Context& ctx) {
     auto args = *a;
     if (args.out.empty()) args.out = *id;

@@ -23,6 +23,9 @@ void add_metrics_command(CLI::App& app, Commands& commands) {
     const auto x = load_images(*estimate);
     require(x.sizes() == x_true.sizes(), "estimate ", *estimate, " has shape ", x.sizes(), " but truth ",
             *truth, " has shape ", x_true.sizes());
+    require(x_true.numel() > 0, *truth, " holds no images");
+    require(torch::isfinite(x).all().item<bool>() && torch::isfinite(x_true).all().item<bool>(),
+            "the images hold NaN or infinite values");
     const auto values = compute_metrics(x.to(ctx.device()), x_true.to(ctx.device()));
     auto& os = ctx.text();
     os << std::fixed;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "genreg/cli/cli.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/pipeline/reconstruction_job.h"
 
@@ -101,6 +102,12 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--batch", a->job.batch,
                   "Samples solved at once: images x parameter values x restarts (the same in every command)")
       ->capture_default_str();
+  check_domains(cmd, {{"--restarts", positive_integer(10000)},
+                      {"--adam-lr", positive_real()},
+                      {"--inner-iterations", positive_integer(100000)},
+                      {"--iterations", non_negative_integer(10000000)},
+                      {"--tolerance", non_negative_real()},
+                      {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });
 }
 

@@ -2,8 +2,10 @@
 #include <filesystem>
 
 #include "genreg/cli/cli.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/io/image_grid.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
 
@@ -27,10 +29,15 @@ void add_sample_command(CLI::App& app, Commands& commands) {
       ->required();
   sample->add_option("--latents", a->latents, "Also save the latent vectors (.pt or .npy)");
   sample->footer("Samples follow the global --seed.");
+  check_domains(sample, {{"--count", positive_integer(1 << 20)},
+                         {"--columns", positive_integer(1024)},
+                         {"--scale", positive_real()}});
   commands.add(sample, [=](Context& ctx) {
     require(a->count >= 1 && a->count <= 100000, "--count must be in 1..100000");
     require(a->columns >= 1, "--columns must be positive");
     require(a->scale > 0, "--scale must be positive");
+    check_output_file(a->out, {".png", ".pt", ".npy"}, "sample");
+    if (!a->latents.empty()) check_output_file(a->latents, {".pt", ".npy"}, "latent");
     auto model = load_generator(a->generator, ctx.device());
     const auto z = model->sample_latent(a->count) * a->scale;
     const auto images = decode_in_chunks(*model, z);

@@ -5,6 +5,7 @@
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
 #include "genreg/core/error.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/operators/make_operator.h"
 #include "genreg/operators/measurements.h"
 
@@ -27,6 +28,7 @@ void add_simulate_command(CLI::App& app, Commands& commands) {
   simulate->footer(
       "The noise is drawn from the global --seed; operator seeds are part of the spec (cs:150,seed=1).");
   commands.add(simulate, [=](Context& ctx) {
+    check_output_file(*out, {".pt"}, "measurement file");
     const auto data = args->load();
     const auto noise_model = NoiseModel::parse(*noise);
     const auto m = simulate_measurements(data, *op, noise_model, ctx.options().seed);

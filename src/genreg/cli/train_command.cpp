@@ -6,6 +6,7 @@
 
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
+#include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/models/model_registry.h"
 #include "genreg/training/training_run.h"
@@ -68,6 +69,24 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train->add_flag("--resume", a->resume, "Continue from the checkpoint at --out when it exists");
   train->add_option("--log-every", a->log_every, "Steps between progress lines (default: 5 per epoch)");
   train->add_option("--stop-after", a->stop_after, "Stop after this many epochs in this run (resume later)");
+  check_domains(train, {{"--latent-dim", positive_integer(4096)},
+                        {"--channels", positive_integer(1024)},
+                        {"--epochs", positive_integer(100000)},
+                        {"--batch-size", positive_integer(1 << 20)},
+                        {"--lr", positive_real()},
+                        {"--lr-critic", positive_real()},
+                        {"--beta1", real_in_half_open(0, 1)},
+                        {"--beta2", real_in_half_open(0, 1)},
+                        {"--kl-weight", non_negative_real()},
+                        {"--rho", positive_real()},
+                        {"--pretrain-epochs", non_negative_integer(100000)},
+                        {"--kl-warmup-epochs", non_negative_integer(100000)},
+                        {"--gp-weight", non_negative_real()},
+                        {"--critic-steps", positive_integer(1000)},
+                        {"--r1-weight", non_negative_real()},
+                        {"--ema-decay", real_in_half_open(0, 1)},
+                        {"--log-every", positive_integer()},
+                        {"--stop-after", positive_integer(100000)}});
   commands.add(train, [=](Context& ctx) {
     ModelRegistry::instance().at(a->kind);                         // names the model kinds
     const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train

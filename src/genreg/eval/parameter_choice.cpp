@@ -20,7 +20,8 @@ std::vector<double> parse_lambda_grid(const std::string& text) {
   const double lo = parse_number(text.substr(0, a), "lambda grid '" + text + "'");
   const double hi = parse_number(text.substr(a + 1, b - a - 1), "lambda grid '" + text + "'");
   const int64_t n = parse_integer(text.substr(b + 1), "lambda grid '" + text + "'");
-  require(lo > 0 && hi >= lo && n >= 1, "bad lambda grid '", text, "' (need 0 < A <= B and N >= 1)");
+  require(std::isfinite(lo) && std::isfinite(hi) && lo > 0 && hi >= lo && n >= 1 && n <= 1000,
+          "bad lambda grid '", text, "' (need finite 0 < A <= B and 1 <= N <= 1000)");
   std::vector<double> out;
   for (int64_t i = 0; i < n; ++i) {
     const double v = n == 1 ? lo : lo * std::pow(hi / lo, double(i) / double(n - 1));
@@ -148,6 +149,15 @@ Reconstruction reconstruct(const Reconstructor& method, const Measurements& m, c
                      &Reconstruction::objective, &Reconstruction::discrepancy, &Reconstruction::chosen,
                      &Reconstruction::restarts_x, &Reconstruction::samples, &Reconstruction::std})
     out.*field = cat(field);
+  // A result holding NaN or inf is a failure, not a result (a lambda far too large, a diverged
+  // step): name the method, the image and its lambda.
+  const auto finite = torch::isfinite(out.x).flatten(1).all(1).to(torch::kCPU);
+  if (!finite.all().item<bool>()) {
+    const int64_t image = torch::argmin(finite.to(torch::kInt)).item<int64_t>();
+    fail(method.name(), " gave a reconstruction that is not finite (NaN or inf) for image ", image,
+         " at lambda ", lambda[image].item<double>(), " of ", lambda.size(0),
+         " images; try a smaller lambda");
+  }
   return out;
 }
 

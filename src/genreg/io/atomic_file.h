@@ -14,4 +14,8 @@ void write_file_atomically(const std::string& path, const std::string& text);
 // Reads a whole file; throws genreg::Error when it is missing or unreadable.
 std::vector<char> read_file(const std::string& path);
 
+// Throws genreg::Error unless `path` is an existing regular file, saying which it is not ("no such
+// file", "is a folder, not a file"); `what` names it ("checkpoint").
+void require_input_file(const std::string& path, const std::string& what = "file");
+
 }  // namespace genreg

@@ -43,7 +43,7 @@ void save_tensor(const std::string& path, const torch::Tensor& tensor) {
 }
 
 torch::Tensor load_tensor(const std::string& path) {
-  require(std::filesystem::is_regular_file(path), "no such file: ", path);
+  require_input_file(path);
   const auto ext = extension(path);
   if (ext == ".npy") return read_npy(path);
   if (ext == ".png") return read_png(path);

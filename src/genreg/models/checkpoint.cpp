@@ -1,8 +1,10 @@
 #include "genreg/models/checkpoint.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "genreg/core/error.h"
+#include "genreg/io/atomic_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/model_registry.h"
 
@@ -23,6 +25,35 @@ torch::Tensor bytes_tensor(const std::string& bytes) {
 std::string tensor_bytes(const torch::Tensor& t) {
   const auto c = t.to(torch::kCPU).contiguous();
   return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), c.numel());
+}
+
+// FNV-1a (64 bit) over the whole content: the description, the training state, every weight's
+// name, shape and bytes and every optimiser's bytes, in name order. Stored at save and checked at
+// load, so that a damaged file (LibTorch's zip reader does not check its CRCs) is refused instead
+// of loaded with wrong weights or resumed with a wrong optimiser state.
+std::string content_hash(const std::string& model, const std::string& training,
+                         const std::map<std::string, torch::Tensor>& state,
+                         const std::map<std::string, std::string>& optimizers) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  };
+  mix(model.data(), model.size());
+  mix(training.data(), training.size());
+  for (const auto& [name, t] : state) {
+    mix(name.data(), name.size());
+    for (const auto d : t.sizes()) mix(&d, sizeof d);
+    const auto c = t.to(torch::kCPU).contiguous();
+    mix(c.data_ptr(), c.numel() * c.element_size());
+  }
+  for (const auto& [name, bytes] : optimizers) {
+    mix(name.data(), name.size());
+    mix(bytes.data(), bytes.size());
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
 }
 
 }  // namespace
@@ -55,8 +86,12 @@ void load_model_state(Model& model, const std::map<std::string, torch::Tensor>& 
 }
 
 void save_checkpoint(const std::string& path, Model& model, const CheckpointExtras& extras) {
+  const auto state = model_state(model);
+  for (const auto& [name, t] : state)
+    require(torch::isfinite(t).all().item<bool>(), "refusing to save ", path, ": weight '", name,
+            "' is not finite (the training diverged)");
   c10::Dict<std::string, torch::Tensor> weights;
-  for (const auto& [name, t] : model_state(model)) weights.insert(name, t);
+  for (const auto& [name, t] : state) weights.insert(name, t);
   c10::Dict<std::string, torch::Tensor> optimizers;
   for (const auto& [name, bytes] : extras.optimizers) optimizers.insert(name, bytes_tensor(bytes));
   const auto description = model.describe();
@@ -72,13 +107,15 @@ void save_checkpoint(const std::string& path, Model& model, const CheckpointExtr
     if (value.is_number_integer()) dict.insert(key, value.get<int64_t>());
   }
   dict.insert("weights", weights);
+  dict.insert("content_hash",
+              content_hash(description.dump(), extras.training.dump(), state, extras.optimizers));
   dict.insert("training", extras.training.dump());
   dict.insert("optimizers", optimizers);
   save_pickle(path, dict);
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) {
-  require(std::filesystem::is_regular_file(path), "no such checkpoint: ", path);
+  require_input_file(path, "checkpoint");
   const std::string not_ours = " is not a genreg model checkpoint (train one with genreg train)";
   c10::IValue value;
   try {
@@ -105,11 +142,27 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) 
     fail(path, ": the model description is damaged");
   }
   std::map<std::string, torch::Tensor> state;
-  for (const auto& entry : dict.at("weights").toGenericDict())
+  for (const auto& entry : dict.at("weights").toGenericDict()) {
+    require(entry.value().isTensor(), path, ": the checkpoint is damaged (weight '",
+            entry.key().toStringRef(), "' is not a tensor)");
     state[entry.key().toStringRef()] = entry.value().toTensor();
-  if (dict.contains("optimizers"))
+  }
+  if (dict.contains("optimizers") && dict.at("optimizers").isGenericDict())
     for (const auto& entry : dict.at("optimizers").toGenericDict())
-      out.extras.optimizers[entry.key().toStringRef()] = tensor_bytes(entry.value().toTensor());
+      if (entry.value().isTensor())
+        out.extras.optimizers[entry.key().toStringRef()] = tensor_bytes(entry.value().toTensor());
+  // Files written before the hash was stored (the committed models) load without the check.
+  if (dict.contains("content_hash")) {
+    const std::string training =
+        dict.contains("training") && dict.at("training").isString() ? dict.at("training").toStringRef() : "";
+    require(dict.at("content_hash").isString() &&
+                dict.at("content_hash").toStringRef() ==
+                    content_hash(dict.at("model").toStringRef(), training, state, out.extras.optimizers),
+            path, ": the checkpoint is damaged (its content does not match the checksum stored with it)");
+  }
+  for (const auto& [name, t] : state)
+    require(torch::isfinite(t).all().item<bool>(), path, " holds a weight that is not finite ('", name,
+            "'): the model cannot be used");
   out.model = make_model(description);
   load_model_state(*out.model, state, path);
   out.model->move_to(device);

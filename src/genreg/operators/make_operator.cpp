@@ -82,6 +82,13 @@ OperatorPtr make_operator(const std::string& text, int64_t height, int64_t width
       start = parse_number(r.substr(0, colon), "'" + text + "'");
       end = parse_number(r.substr(colon + 1), "'" + text + "'");
     }
+    // 0 stands for the default geometry only when the key is absent: angles=0 is no measurement.
+    // The bounds keep the system matrix within memory (angles x detectors x ~2 max(H, W) entries).
+    for (const char* key : {"angles", "detectors"})
+      if (spec.has(key)) {
+        const auto v = spec.integer(key, 0);
+        require(v >= 1 && v <= 100000, "tomo ", key, " must be in 1..100000, got ", v, " in '", text, "'");
+      }
     const auto geometry = ParallelBeamGeometry::make(height, width, spec.integer("angles", 0), start, end,
                                                      spec.integer("detectors", 0));
     return std::make_shared<RayTransform>(geometry, spec.integer("normalise", 1) != 0);

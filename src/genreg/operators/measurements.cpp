@@ -88,6 +88,9 @@ Measurements load_measurements(const std::string& path) {
   } catch (const c10::Error&) {
     fail(path, ": measurement file has an entry of the wrong type");
   }
+  require(m.y.defined() && m.y.dim() >= 1 && m.y.size(0) >= 1, path,
+          ": the measurement file holds no measurements");
+  require(m.y.is_floating_point(), path, ": measurements must be floating point, got ", m.y.scalar_type());
   const auto op = m.make_op();
   const auto expected = batched_shape(m.y.size(0), op->range_shape());
   require(m.y.is_floating_point() && m.y.sizes() == c10::IntArrayRef(expected), path,

@@ -16,11 +16,14 @@ NoiseModel NoiseModel::parse(const std::string& text) {
   const std::string value = colon == std::string::npos ? text : text.substr(colon + 1);
   if (kind == "gaussian") {
     model.sigma = parse_number(value, "noise '" + text + "'");
-    require(model.sigma >= 0.0, "noise sigma must be non-negative, got ", model.sigma);
+    // The data term weighs residuals by 1 / sigma^2 (DataFidelity): sigma 0 would make every
+    // reconstruction divide by zero, and a sigma far above the [0, 1] intensities buries the image.
+    require(model.sigma > 0.0 && model.sigma <= 1e3, "noise sigma must be in (0, 1000], got ", model.sigma,
+            " (for nearly noise-free data give a small sigma such as 1e-3)");
   } else if (kind == "poisson") {
     model.kind = Kind::poisson;
     model.peak = parse_number(value, "noise '" + text + "'");
-    require(model.peak > 0.0, "Poisson peak must be positive, got ", model.peak);
+    require(model.peak > 0.0 && model.peak <= 1e12, "Poisson peak must be in (0, 1e12], got ", model.peak);
   } else {
     fail("unknown noise '", text, "' (use SIGMA, gaussian:SIGMA or poisson:PEAK)");
   }

@@ -1,6 +1,7 @@
 #include "genreg/operators/operator_spec.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "genreg/core/error.h"
 
@@ -10,7 +11,7 @@ double parse_number(const std::string& text, const std::string& what) {
   try {
     size_t used = 0;
     const double v = std::stod(text, &used);
-    if (used == text.size()) return v;
+    if (used == text.size() && std::isfinite(v)) return v;
   } catch (const std::exception&) {
   }
   fail("bad number '", text, "' in ", what);

@@ -10,6 +10,7 @@
 #include "genreg/core/error.h"
 #include "genreg/eval/earth_movers.h"
 #include "genreg/eval/evaluation_report.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/models/checkpoint.h"
 
 namespace genreg {
@@ -82,6 +83,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
   require(job.far_count >= 1, "--far-count must be positive");
   for (double s : job.far_scales) require(s > 0, "--far-scales must be positive");
   const auto start = std::chrono::steady_clock::now();
+  prepare_output_folder(job.out);
 
   // Every checkpoint first, so that a bad one fails before any work.
   std::vector<GenerativeModelPtr> models;

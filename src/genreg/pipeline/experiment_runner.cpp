@@ -15,6 +15,7 @@
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/number_format.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/io/results_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
@@ -207,7 +208,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     spec.generators = generators;
   }
   const auto t0 = Clock::now();
-  fs::create_directories(a.out);
+  prepare_output_folder(a.out);
   os << spec.id << ": " << spec.description << "\n";
 
   nlohmann::json summary = {{"experiment", spec.id},

@@ -14,6 +14,7 @@
 #include "genreg/io/image_grid.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/number_format.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/io/results_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
@@ -149,7 +150,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   const auto op = m.make_op();
   const int64_t n = m.size(), count = op->range_size();
   const double level = count * m.sigma * m.sigma;
-  fs::create_directories(job.out);
+  prepare_output_folder(job.out);
   os << "reconstructing " << n << " images (" << m.dataset << " " << m.split << ", " << m.operator_spec
      << ", sigma " << m.sigma << ") with " << job.method;
   if (priors.generator) {

@@ -13,6 +13,7 @@
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/html_report.h"
 #include "genreg/io/line_plot.h"
+#include "genreg/io/output_paths.h"
 #include "genreg/io/results_file.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/models/model_registry.h"
@@ -93,6 +94,25 @@ void write_loss_plot(const std::string& path, const nlohmann::json& history) {
   if (!panels.empty()) write_line_plot(path, panels, 420, 340);
 }
 
+// A run killed while writing its checkpoint leaves CHECKPOINT.tmpPID (io/atomic_file.cpp) beside it:
+// removed, and said, before the run starts.
+void remove_stale_temporaries(const std::string& checkpoint, std::ostream& log) {
+  namespace fs = std::filesystem;
+  const fs::path target(checkpoint);
+  const auto folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const auto prefix = target.filename().string() + ".tmp";
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || !it->is_regular_file()) continue;
+    std::error_code removed;
+    fs::remove(it->path(), removed);
+    if (!removed)
+      log << "removed " << it->path().string() << ", left by a run killed while writing its checkpoint\n";
+  }
+}
+
 // report.html and results.json of the run so far (io/results_file.h): written after every epoch, so
 // that the folder always describes the checkpoint beside it.
 nlohmann::json write_run_report(const TrainingRunSummary& summary, const nlohmann::json& settings,
@@ -137,7 +157,9 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
                                 const TrainingData& train, const TrainingData& test,
                                 const TrainingRunOptions& run, torch::Device device, std::ostream& log) {
   namespace fs = std::filesystem;
-  require(!run.checkpoint.empty(), "no checkpoint path given");
+  check_output_file(run.checkpoint, {".pt"}, "checkpoint");
+  prepare_output_folder(run.log_dir);
+  remove_stale_temporaries(run.checkpoint, log);
   require(description.is_object() && description.contains("kind") && description.at("kind").is_string(),
           "a model description needs its kind");
   const auto kind = description.at("kind").get<std::string>();
