@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -131,5 +132,44 @@ TEST(ExperimentCli, BadRequestsAreOneLineErrors) {
     auto r = run_genreg(c.args + " --out " + (dir / "out"));
     EXPECT_EQ(r.status, 2) << c.args << ": " << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
+  }
+}
+
+// An experiment killed with SIGKILL after its first method finished continues from it: the method
+// is kept, the rest is solved, and the results equal those of a run that was never killed.
+TEST(ExperimentCli, KilledWithSigkillContinuesToTheUninterruptedResult) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "gens");
+  ASSERT_EQ(run_genreg("train --model vae --indices 0:128 --channels 4 --epochs 1 --batch-size 32 "
+                       "--test-indices 0:16 --out " +
+                       (dir / "gens/vae.pt"))
+                .status,
+            0);
+  auto args = [&](const std::string& out) {
+    return "experiment table1a --generators " + (dir / "gens") +
+           " --only tv hard/vae --restarts 2 --validate 0:4 --report 100:106 --iterations 40 --out " + out;
+  };
+  const auto straight = run_genreg("--json " + args(dir / "straight"));
+  ASSERT_EQ(straight.status, 0) << straight.err;
+  // Kill the second run as soon as its first method's result is on disk.
+  const std::string killed = dir / "killed";
+  const std::string script =
+      "( " + std::string(GENREG_CLI_PATH) + " " + args(killed) +
+      " >/dev/null 2>&1 & pid=$!; while [ -z \"$(find " + killed +
+      "/methods -name result.json 2>/dev/null)\" ]; do sleep 0.02; done; kill -9 $pid; "
+      "wait $pid ) 2>/dev/null";
+  ASSERT_NE(std::system(script.c_str()), -1);
+  EXPECT_FALSE(std::filesystem::exists(killed + "/results.json"));  // the folder says it is unfinished
+  const auto resumed = run_genreg("--json " + args(killed));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("kept from an earlier run"), std::string::npos) << resumed.err;
+  const auto a = nlohmann::json::parse(straight.out)["results"]["methods"];
+  const auto b = nlohmann::json::parse(resumed.out)["results"]["methods"];
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(a[k]["label"], b[k]["label"]);
+    EXPECT_EQ(a[k]["lambda"], b[k]["lambda"]);
+    EXPECT_EQ(a[k]["metrics"], b[k]["metrics"]) << a[k]["label"];
   }
 }
