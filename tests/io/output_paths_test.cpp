@@ -29,6 +29,33 @@ TEST(OutputPaths, AFolderBeingRewrittenLosesItsResultsUntilTheRunEnds) {
             1);
 }
 
+TEST(OutputPaths, AnEarlierRunsListedFilesGoExceptTheKeptOnesAndNothingElseIsTouched) {
+  testing::TempDir dir;
+  const std::string out = dir / "run";
+  std::filesystem::create_directories(out + "/methods/tv");
+  for (const char* name : {"grid.png", "decomposition.png", "methods/tv/x.pt", "notes.txt", "report.html"})
+    std::ofstream(out + "/" + std::string(name)) << "x";
+  // Entries that leave the folder (relative or absolute) are never followed.
+  std::ofstream(dir / "outside.txt") << "x";
+  std::ofstream(dir / "absolute.txt") << "x";
+  std::ofstream(out + "/results.json")
+      << R"({"files": ["decomposition.png", "grid.png", "methods/tv/x.pt", )"
+      << R"("report.html", "results.json", "../outside.txt", ")" << (dir / "absolute.txt") << R"("]})";
+  prepare_output_folder(out, PreviousRun::clear, {"methods/"});
+  EXPECT_FALSE(exists(out + "/grid.png"));
+  EXPECT_FALSE(exists(out + "/decomposition.png"));  // a stale figure of another method
+  EXPECT_FALSE(exists(out + "/results.json"));
+  EXPECT_TRUE(exists(out + "/methods/tv/x.pt"));  // kept: a cache
+  EXPECT_TRUE(exists(out + "/notes.txt"));        // not genreg's
+  EXPECT_TRUE(exists(dir / "outside.txt"));       // outside the folder
+  EXPECT_TRUE(exists(dir / "absolute.txt"));
+  // A resumed run keeps what the earlier one wrote, but is still unfinished until it ends.
+  std::ofstream(out + "/results.json") << R"({"files": ["notes.txt"]})";
+  prepare_output_folder(out, PreviousRun::keep);
+  EXPECT_TRUE(exists(out + "/notes.txt"));
+  EXPECT_FALSE(exists(out + "/results.json"));
+}
+
 TEST(OutputPaths, UnwritablePlacesAndWrongNamesAreRefusedWithTheReason) {
   testing::TempDir dir;
   std::ofstream(dir / "file") << "x";

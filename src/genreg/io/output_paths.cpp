@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "genreg/core/error.h"
 
@@ -28,12 +30,42 @@ std::string writable_folder(const fs::path& folder) {
   return {};
 }
 
+// The files an earlier run listed in folder/results.json, as paths inside the folder; none when
+// there is no such file or it cannot be read (a folder genreg did not finish, or not genreg's).
+std::vector<fs::path> listed_files(const fs::path& folder) {
+  std::vector<fs::path> files;
+  std::ifstream in(folder / "results.json");
+  if (!in) return files;
+  try {
+    const auto document = nlohmann::json::parse(in);
+    for (const auto& f : document.at("files")) {
+      const fs::path relative = fs::path(f.get<std::string>()).lexically_normal();
+      // Only plain paths inside the folder.
+      if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") continue;
+      files.push_back(relative);
+    }
+  } catch (const std::exception&) {
+    return {};
+  }
+  return files;
+}
+
 }  // namespace
 
-void prepare_output_folder(const std::string& folder) {
+void prepare_output_folder(const std::string& folder, PreviousRun previous,
+                           const std::vector<std::string>& keep) {
   require(!folder.empty(), "no output folder given");
   const auto reason = writable_folder(folder);
   require(reason.empty(), "cannot write to ", folder, ": ", reason);
+  if (previous == PreviousRun::clear)
+    for (const auto& relative : listed_files(folder)) {
+      const auto text = relative.generic_string();
+      if (std::any_of(keep.begin(), keep.end(), [&](const std::string& k) { return text.rfind(k, 0) == 0; }))
+        continue;
+      std::error_code ec;
+      fs::remove(fs::path(folder) / relative, ec);
+      require(!ec, "cannot replace ", (fs::path(folder) / relative).string(), ": ", ec.message());
+    }
   for (const char* marker : {"results.json", "report.html"}) {
     std::error_code ec;
     fs::remove(fs::path(folder) / marker, ec);

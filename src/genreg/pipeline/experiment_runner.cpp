@@ -208,7 +208,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     spec.generators = generators;
   }
   const auto t0 = Clock::now();
-  prepare_output_folder(a.out);
+  // The kept methods, trained generators and measurements are the resumption cache.
+  prepare_output_folder(a.out, PreviousRun::clear, {"methods/", "generators/", "measurements.pt"});
   os << spec.id << ": " << spec.description << "\n";
 
   nlohmann::json summary = {{"experiment", spec.id},

@@ -158,7 +158,7 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
                                 const TrainingRunOptions& run, torch::Device device, std::ostream& log) {
   namespace fs = std::filesystem;
   check_output_file(run.checkpoint, {".pt"}, "checkpoint");
-  prepare_output_folder(run.log_dir);
+  prepare_output_folder(run.log_dir, run.resume ? PreviousRun::keep : PreviousRun::clear);
   remove_stale_temporaries(run.checkpoint, log);
   require(description.is_object() && description.contains("kind") && description.at("kind").is_string(),
           "a model description needs its kind");
