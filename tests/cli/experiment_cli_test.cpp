@@ -23,16 +23,21 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// A tiny mnist VAE as FOLDER/vae.pt, the generator folder of the experiments below.
+bool train_tiny_vae(const std::string& folder) {
+  std::filesystem::create_directories(folder);
+  return run_genreg(
+             "train --model vae --indices 0:128 --channels 4 --epochs 1 --batch-size 32 "
+             "--test-indices 0:16 --out " +
+             folder + "/vae.pt")
+             .status == 0;
+}
+
 }  // namespace
 
 TEST(ExperimentCli, RunsKeepsResultsAndContinues) {
   TempDir dir;
-  std::filesystem::create_directories(dir / "gens");
-  ASSERT_EQ(run_genreg("train --model vae --indices 0:128 --channels 4 --epochs 1 --batch-size 32 "
-                       "--test-indices 0:16 --out " +
-                       (dir / "gens/vae.pt"))
-                .status,
-            0);
+  ASSERT_TRUE(train_tiny_vae(dir / "gens"));
   auto command = [&](int iterations) {
     return "--json experiment table1a --generators " + (dir / "gens") +
            " --only hard/vae tv --restarts 2 --validate 0:4 --report 100:106 --out " + (dir / "exp") +
@@ -139,12 +144,7 @@ TEST(ExperimentCli, BadRequestsAreOneLineErrors) {
 // is kept, the rest is solved, and the results equal those of a run that was never killed.
 TEST(ExperimentCli, KilledWithSigkillContinuesToTheUninterruptedResult) {
   TempDir dir;
-  std::filesystem::create_directories(dir / "gens");
-  ASSERT_EQ(run_genreg("train --model vae --indices 0:128 --channels 4 --epochs 1 --batch-size 32 "
-                       "--test-indices 0:16 --out " +
-                       (dir / "gens/vae.pt"))
-                .status,
-            0);
+  ASSERT_TRUE(train_tiny_vae(dir / "gens"));
   auto args = [&](const std::string& out) {
     return "experiment table1a --generators " + (dir / "gens") +
            " --only tv hard/vae --restarts 2 --validate 0:4 --report 100:106 --iterations 40 --out " + out;
