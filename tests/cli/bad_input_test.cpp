@@ -37,6 +37,12 @@ class BadInputTest : public ::testing::Test {
             .status,
         0);
     ASSERT_EQ(
+        run_genreg("train --model dncnn --indices 0:64 --epochs 1 --channels 4 --depth 3 --batch-size 32 "
+                   "--test-indices 0:8 --out " +
+                   d("dncnn.pt"))
+            .status,
+        0);
+    ASSERT_EQ(
         run_genreg("train --model ae --indices 0:64 --epochs 1 --channels 4 --latent-dim 2 --batch-size 32 "
                    "--test-indices 0:8 --out " +
                    d("ae.pt"))
@@ -73,11 +79,14 @@ TempDir* BadInputTest::dir_ = nullptr;
 
 TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
   const std::string out = *dir_ / "out";
-  const std::map<std::string, std::string> values{
-      {"{m}", *dir_ / "m.pt"},        {"{ae}", *dir_ / "ae.pt"},
-      {"{nan}", *dir_ / "nan.pt"},    {"{damaged}", *dir_ / "damaged.pt"},
-      {"{file}", *dir_ / "file.txt"}, {"{out}", out},
-      {"{out_dir}", dir_->str()}};
+  const std::map<std::string, std::string> values{{"{m}", *dir_ / "m.pt"},
+                                                  {"{ae}", *dir_ / "ae.pt"},
+                                                  {"{nan}", *dir_ / "nan.pt"},
+                                                  {"{damaged}", *dir_ / "damaged.pt"},
+                                                  {"{dncnn}", *dir_ / "dncnn.pt"},
+                                                  {"{file}", *dir_ / "file.txt"},
+                                                  {"{out}", out},
+                                                  {"{out_dir}", dir_->str()}};
   const std::vector<BadInput> cases = {
       // Numbers outside their domain, refused while parsing.
       {"--threads 10000 data stats --dataset mnist --indices 0:4", "thread count"},
@@ -131,6 +140,10 @@ TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
       {"data export --dataset mnist --indices 0:2 --out /proc/genreg-export", "cannot write to"},
       {"evaluate --generator {ae} --dataset mnist --out {file}", "cannot write to"},
       // Options the command does not use.
+      {"train --model dncnn --latent-dim 4 --out {out}/d.pt", "--latent-dim is for generators, not dncnn"},
+      {"train --model vae --depth 4 --out {out}/v.pt", "--depth is for denoisers, not vae"},
+      {"train --model dncnn --noise-range 0.3:0.1 --out {out}/d.pt", "dncnn noise range"},
+      {"sample --generator {dncnn} --out {out}/s.png", "holds a denoiser (dncnn), not a generator"},
       {"data stats --dataset mnist --indices 0:4 --size 32", "--size is for folder datasets"},
       {"reconstruct --measurements {m} --method tv --lambda 1 --validate 0:2 --out {out}",
        "--validate chooses"},

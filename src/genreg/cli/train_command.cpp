@@ -8,7 +8,9 @@
 #include "genreg/cli/dataset_args.h"
 #include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
+#include "genreg/models/dncnn.h"
 #include "genreg/models/model_registry.h"
+#include "genreg/operators/operator_spec.h"
 #include "genreg/training/training_run.h"
 
 namespace genreg::cli {
@@ -22,17 +24,28 @@ std::string default_log_dir(const std::string& checkpoint) {
 }  // namespace
 
 void add_train_command(CLI::App& app, Commands& commands) {
-  auto* train = app.add_subcommand("train", "Train a generative model (ae, vae, wgan-gp, gan-hinge, gan)");
+  auto* train = app.add_subcommand(
+      "train", "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan) or a denoiser (dncnn)");
   struct Args {
     DatasetArgs data;
-    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise;
+    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise,
+                      noise_range = "0.01:0.2";
+    int64_t depth = 8;
     int64_t latent_dim = 0, channels = 32, epochs = 0, batch_size = 0, critic_steps = 0, pretrain = 0,
             warmup = 0, log_every = 0, stop_after = 0;
     double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0;
     bool resume = false;
   };
   auto a = std::make_shared<Args>();
-  train->add_option("--model", a->kind, "Model kind: ae, vae, wgan-gp, gan-hinge or gan")->required();
+  train
+      ->add_option("--model", a->kind,
+                   "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators) or dncnn (denoiser)")
+      ->required();
+  train
+      ->add_option("--noise-range", a->noise_range,
+                   "Denoisers: noise standard deviations A:B drawn per image in training")
+      ->capture_default_str();
+  train->add_option("--depth", a->depth, "Denoisers: convolutions of the network")->capture_default_str();
   train->add_option("--arch", a->arch, "Architecture: paper or resnet")->capture_default_str();
   a->data.add_to(train, "train");
   train->get_option("--dataset")->required(false)->default_str("mnist");
@@ -86,7 +99,8 @@ void add_train_command(CLI::App& app, Commands& commands) {
                         {"--r1-weight", non_negative_real()},
                         {"--ema-decay", real_in_half_open(0, 1)},
                         {"--log-every", positive_integer()},
-                        {"--stop-after", positive_integer(100000)}});
+                        {"--stop-after", positive_integer(100000)},
+                        {"--depth", integer_in(2, 64)}});
   commands.add(train, [=](Context& ctx) {
     ModelRegistry::instance().at(a->kind);                         // names the model kinds
     const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train
@@ -101,16 +115,44 @@ void add_train_command(CLI::App& app, Commands& commands) {
       require(a->operator_spec.empty() && a->noise.empty(), a->kind,
               " trains on images alone: --operator and --noise are for conditional kinds (",
               conditional.empty() ? std::string("none in this build") : conditional, ")");
-    ModelConfig config;
-    config.kind = a->kind;
-    config.arch = a->arch;
     auto data_options = a->data.options();
     const auto data = load_dataset(a->data.dataset, data_options);
-    config.height = data.height();
-    config.width = data.width();
-    config.latent_dim = a->latent_dim > 0 ? a->latent_dim : default_latent_dim(a->data.dataset);
-    config.channels = a->channels;
-    config.validate();
+    // The description of the model to train, from the options of its role.
+    const auto role = ModelRegistry::instance().at(a->kind).role;
+    nlohmann::json description;
+    std::string about;
+    if (role == ModelRole::generator) {
+      for (const char* option : {"--noise-range", "--depth"})
+        require(train->count(option) == 0, option, " is for denoisers, not ", a->kind);
+      ModelConfig config;
+      config.kind = a->kind;
+      config.arch = a->arch;
+      config.height = data.height();
+      config.width = data.width();
+      config.latent_dim = a->latent_dim > 0 ? a->latent_dim : default_latent_dim(a->data.dataset);
+      config.channels = a->channels;
+      config.validate();
+      description = config.to_json();
+      about = config.arch + ", latent dim " + std::to_string(config.latent_dim);
+    } else if (role == ModelRole::denoiser) {
+      for (const char* option : {"--arch", "--latent-dim"})
+        require(train->count(option) == 0, option, " is for generators, not ", a->kind);
+      DnCnnConfig config;
+      config.height = data.height();
+      config.width = data.width();
+      config.depth = a->depth;
+      config.features = a->channels;
+      const auto colon = a->noise_range.find(':');
+      require(colon != std::string::npos, "bad --noise-range '", a->noise_range,
+              "' (use A:B, e.g. 0.01:0.2)");
+      config.noise_low = parse_number(a->noise_range.substr(0, colon), "--noise-range");
+      config.noise_high = parse_number(a->noise_range.substr(colon + 1), "--noise-range");
+      config.validate();
+      description = config.to_json();
+      about = "depth " + std::to_string(config.depth) + ", noise " + a->noise_range;
+    } else {
+      fail("genreg train cannot build a ", to_string(role), " (", a->kind, ") yet");
+    }
 
     auto test_options = data_options;
     test_options.split("test").range(IndexRange::parse(a->test_indices));
@@ -151,20 +193,19 @@ void add_train_command(CLI::App& app, Commands& commands) {
     run.terminal = interactive(ctx);
     run.max_epochs_now = a->stop_after;
 
-    ctx.text() << "training " << config.kind << " (" << config.arch << ", latent dim " << config.latent_dim
-               << ") on " << data.size() << " " << data.name << " " << data.split << " images "
-               << data.height() << "x" << data.width() << ", " << options.epochs() << " epochs of batch "
-               << options.batch_size() << " on " << ctx.device() << "\n";
+    ctx.text() << "training " << a->kind << " (" << about << ") on " << data.size() << " " << data.name << " "
+               << data.split << " images " << data.height() << "x" << data.width() << ", " << options.epochs()
+               << " epochs of batch " << options.batch_size() << " on " << ctx.device() << "\n";
     auto pairs = [&](const torch::Tensor& images, uint64_t seed) {
       if (!recipe.needs_measurements) return TrainingData(images);
       return TrainingData(images, SimulatedAcquisition{a->operator_spec, NoiseModel::parse(a->noise)}, seed);
     };
     // Test pairs from another noise stream than the training pairs.
-    const auto summary = run_training(config.to_json(), options, pairs(data.images, options.seed()),
+    const auto summary = run_training(description, options, pairs(data.images, options.seed()),
                                       pairs(test, options.seed() + 1), run, ctx.device(), ctx.text());
     ctx.text() << "wrote " << a->out << " (" << summary.epochs_done << " epochs";
     if (summary.test_metrics.count("test_psnr"))
-      ctx.text() << ", test reconstruction PSNR " << summary.test_metrics.at("test_psnr") << " dB";
+      ctx.text() << ", test PSNR " << summary.test_metrics.at("test_psnr") << " dB";
     ctx.text() << "); figures in " << run.log_dir << "\n";
     ctx.emit(summary.document);
   });
