@@ -39,7 +39,7 @@ TEST(OutputPaths, AnEarlierRunsListedFilesGoExceptTheKeptOnesAndNothingElseIsTou
   std::ofstream(dir / "outside.txt") << "x";
   std::ofstream(dir / "absolute.txt") << "x";
   std::ofstream(out + "/results.json")
-      << R"({"files": ["decomposition.png", "grid.png", "methods/tv/x.pt", )"
+      << R"({"format": "genreg-results-1", "files": ["decomposition.png", "grid.png", "methods/tv/x.pt", )"
       << R"("report.html", "results.json", "../outside.txt", ")" << (dir / "absolute.txt") << R"("]})";
   prepare_output_folder(out, PreviousRun::clear, {"methods/"});
   EXPECT_FALSE(exists(out + "/grid.png"));
@@ -49,6 +49,11 @@ TEST(OutputPaths, AnEarlierRunsListedFilesGoExceptTheKeptOnesAndNothingElseIsTou
   EXPECT_TRUE(exists(out + "/notes.txt"));        // not genreg's
   EXPECT_TRUE(exists(dir / "outside.txt"));       // outside the folder
   EXPECT_TRUE(exists(dir / "absolute.txt"));
+  // Another tool's results.json is not genreg's record: the files it names stay.
+  std::ofstream(out + "/grid.png") << "x";
+  std::ofstream(out + "/results.json") << R"({"files": ["grid.png"]})";
+  prepare_output_folder(out);
+  EXPECT_TRUE(exists(out + "/grid.png"));
   // A resumed run keeps what the earlier one wrote, but is still unfinished until it ends.
   std::ofstream(out + "/results.json") << R"({"files": ["notes.txt"]})";
   prepare_output_folder(out, PreviousRun::keep);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "genreg/core/error.h"
+#include "genreg/io/results_file.h"
 
 namespace genreg {
 namespace fs = std::filesystem;
@@ -38,6 +39,8 @@ std::vector<fs::path> listed_files(const fs::path& folder) {
   if (!in) return files;
   try {
     const auto document = nlohmann::json::parse(in);
+    // Only genreg's own record: another tool's results.json names files genreg did not write.
+    if (document.value("format", std::string()) != kResultsFormat) return files;
     for (const auto& f : document.at("files")) {
       const fs::path relative = fs::path(f.get<std::string>()).lexically_normal();
       // Only plain paths inside the folder.
