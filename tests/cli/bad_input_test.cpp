@@ -149,6 +149,21 @@ TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
        "--validate chooses"},
       {"reconstruct --measurements {m} --method tv --lambda 1 --mu 0.1 --out {out}",
        "--mu is not used by tv"},
+      // Plug-and-play: the denoiser, its role and its parameters.
+      {"reconstruct --measurements {m} --method pnp-admm --lambda 1 --out {out}", "needs --denoiser"},
+      {"reconstruct --measurements {m} --method tv --lambda 1 --denoiser {dncnn} --out {out}",
+       "--denoiser is for the methods that need a denoiser"},
+      {"reconstruct --measurements {m} --method pnp-hqs --lambda 1 --denoiser {ae} --out {out}",
+       "holds a generator (ae), not a denoiser"},
+      {"reconstruct --measurements {m} --method pnp-admm --lambda 1 --denoiser {dncnn} --denoiser-sigma -0.1 "
+       "--out {out}",
+       "--denoiser-sigma"},
+      {"reconstruct --measurements {m} --method pnp-admm --lambda 0 --denoiser {dncnn} --out {out}",
+       "lambda must be positive"},
+      {"reconstruct --measurements {m} --method pnp-hqs --lambda 1 --denoiser {dncnn} --tolerance 0.1 --out "
+       "{out}",
+       "--tolerance is not used by pnp-hqs"},
+      {"train --model dncnn --bias-free --out {out}/d.pt", "--bias-free is for drunet"},
       // Inputs that are not what they claim.
       {"reconstruct --measurements {out_dir} --method tv --lambda 1 --out {out}", "is a folder, not a file"},
       {"sample --generator {file} --out {out}/s.png", "is not a genreg model checkpoint"},

@@ -23,9 +23,12 @@ TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
     }
     for (const auto& m : spec.methods) {
       EXPECT_FALSE(m.lambdas.empty()) << m.key();
-      if (m.generative())
-        EXPECT_NE(std::find(spec.generators.begin(), spec.generators.end(), m.generator),
-                  spec.generators.end());
+      // A learned method's model is one of the experiment's generators or denoisers, of the role
+      // the method needs.
+      if (!m.learned()) continue;
+      const auto role = MethodRegistry::instance().at(m.method).needs;
+      const auto& kinds = role == ModelRole::generator ? spec.generators : spec.denoisers;
+      EXPECT_NE(std::find(kinds.begin(), kinds.end(), m.model), kinds.end()) << id << " " << m.key();
     }
   }
   EXPECT_EQ(experiment_spec("table1a").operator_spec, "cs:150");
@@ -46,6 +49,7 @@ TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
     EXPECT_EQ(s.restarts, 1) << id;
     EXPECT_EQ(s.train_indices, "0:10000") << id;
     for (const auto& kind : s.generators) EXPECT_EQ(s.train_epochs.count(kind), 1u) << id << " " << kind;
+    for (const auto& kind : s.denoisers) EXPECT_EQ(s.train_epochs.count(kind), 1u) << id << " " << kind;
     EXPECT_EQ(s.train_dataset, "shapes") << id;
   }
   // Every generative grid of table1b holds the optima found on its validation images strictly
@@ -58,7 +62,7 @@ TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
   for (const auto& m : b.methods) {
     if (m.method == "hard") {
       EXPECT_TRUE(inside(m.lambdas, 0.01) && inside(m.lambdas, 1.0)) << m.key();
-    } else if (m.generative()) {
+    } else if (m.reads_mu()) {
       EXPECT_TRUE(inside(m.lambdas, 100.0)) << m.key();
     }
   }
@@ -70,7 +74,7 @@ TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {
   const auto validation = m.select(torch::arange(0, 4, torch::kLong));
   const auto report = m.select(torch::arange(4, 10, torch::kLong));
   ExperimentMethod tv{"tv", "", {0.01, 1.0, 100.0}, {1.0}};
-  const auto r = run_experiment_method(tv, nullptr, validation, report, {});
+  const auto r = run_experiment_method(tv, {}, validation, report, {});
   ASSERT_EQ(r.validation_curve.size(), 1u);
   const auto& curve = r.validation_curve[0];
   const auto best = std::max_element(curve.begin(), curve.end()) - curve.begin();

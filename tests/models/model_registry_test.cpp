@@ -15,16 +15,19 @@ namespace genreg {
 namespace {
 
 nlohmann::json tiny_description(const std::string& kind) {
-  if (ModelRegistry::instance().at(kind).role == ModelRole::denoiser)
-    return {{"kind", kind}, {"height", 16}, {"width", 16}, {"depth", 3}, {"features", 4}, {"noise_low", 0.05},
-            {"noise_high", 0.1}};
+  if (ModelRegistry::instance().at(kind).role == ModelRole::denoiser) {
+    nlohmann::json d = {{"kind", kind},  {"height", 16},      {"width", 16},      {"depth", 3},
+                        {"features", 4}, {"noise_low", 0.05}, {"noise_high", 0.1}};
+    if (kind == "drunet") d["bias_free"] = false;
+    return d;
+  }
   return {{"kind", kind}, {"arch", "paper"}, {"height", 16},
           {"width", 16},  {"latent_dim", 3}, {"channels", 4}};
 }
 
 TEST(ModelRegistry, EveryKindBuildsFromItsDescriptionAndHasARecipe) {
   const auto names = ModelRegistry::instance().names();
-  EXPECT_EQ(names, (std::vector<std::string>{"ae", "dncnn", "gan", "gan-hinge", "vae", "wgan-gp"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ae", "dncnn", "drunet", "gan", "gan-hinge", "vae", "wgan-gp"}));
   for (const auto& name : names) {
     const auto model = make_model(tiny_description(name));
     EXPECT_EQ(model->kind_name(), name);
@@ -49,7 +52,8 @@ TEST(ModelRegistry, UnknownKindsAreClearErrors) {
     make_model(tiny_description("diffusion"));
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown model kind 'diffusion' (use ae, dncnn, gan"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown model kind 'diffusion' (use ae, dncnn, drunet, gan"),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(make_model({{"arch", "paper"}}), Error);

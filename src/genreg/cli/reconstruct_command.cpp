@@ -14,7 +14,7 @@ namespace {
 struct ReconstructArgs {
   ReconstructionJob job;
   int64_t iterations = 0, restarts = 1, inner_iterations = 20;
-  double tolerance = 0.0, adam_lr = 0.05;
+  double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0;
   bool no_box = false;
   std::string prior = "l2", optimizer = "backtracking";
 };
@@ -34,7 +34,8 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
       {"--iterations", "iterations"},
       {"--tolerance", "tolerance"},
       {"--inner-iterations", "inner_iterations"},
-      {"--no-box", "no_box"}};
+      {"--no-box", "no_box"},
+      {"--denoiser-sigma", "denoiser_sigma"}};
   std::vector<std::string> given;
   for (const auto& [option, setting] : options)
     if (cmd.get_option(option)->count() > 0) given.push_back(setting);
@@ -54,8 +55,12 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
       .optimizer(a.optimizer)
       .adam_lr(a.adam_lr)
       .inner_iterations(a.inner_iterations);
-  a.job.settings =
-      MethodSettings().iterations(a.iterations).tolerance(a.tolerance).box(!a.no_box).generative(g);
+  a.job.settings = MethodSettings()
+                       .iterations(a.iterations)
+                       .tolerance(a.tolerance)
+                       .box(!a.no_box)
+                       .generative(g)
+                       .denoiser_sigma(a.denoiser_sigma);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
   ctx.emit(run_reconstruction_job(a.job, ctx.text()));
@@ -76,6 +81,10 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--measurements", a->job.measurements, "Measurement file from genreg simulate")->required();
   cmd->add_option("--method", a->job.method, "Method:" + methods)->required();
   cmd->add_option("--generator", a->job.generator, "Generative model checkpoint from genreg train");
+  cmd->add_option("--denoiser", a->job.denoiser, "Denoiser checkpoint (plug-and-play methods)");
+  cmd->add_option(
+      "--denoiser-sigma", a->denoiser_sigma,
+      "Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start; 0: the method's default)");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (the lowest objective is kept)")
       ->capture_default_str();
@@ -107,6 +116,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                       {"--inner-iterations", positive_integer(100000)},
                       {"--iterations", non_negative_integer(10000000)},
                       {"--tolerance", non_negative_real()},
+                      {"--denoiser-sigma", real_in_half_open(0.0, 1.0)},
                       {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });
 }

@@ -8,7 +8,6 @@
 #include "genreg/cli/dataset_args.h"
 #include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
-#include "genreg/models/dncnn.h"
 #include "genreg/models/model_registry.h"
 #include "genreg/operators/operator_spec.h"
 #include "genreg/training/training_run.h"
@@ -25,27 +24,29 @@ std::string default_log_dir(const std::string& checkpoint) {
 
 void add_train_command(CLI::App& app, Commands& commands) {
   auto* train = app.add_subcommand(
-      "train", "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan) or a denoiser (dncnn)");
+      "train", "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan) or a denoiser (dncnn, drunet)");
   struct Args {
     DatasetArgs data;
-    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise,
-                      noise_range = "0.01:0.2";
+    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise, noise_range = "0:0.5";
     int64_t depth = 8;
     int64_t latent_dim = 0, channels = 32, epochs = 0, batch_size = 0, critic_steps = 0, pretrain = 0,
             warmup = 0, log_every = 0, stop_after = 0;
     double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0;
-    bool resume = false;
+    bool resume = false, bias_free = false;
   };
   auto a = std::make_shared<Args>();
   train
       ->add_option("--model", a->kind,
-                   "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators) or dncnn (denoiser)")
+                   "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators) or dncnn, drunet (denoisers)")
       ->required();
   train
       ->add_option("--noise-range", a->noise_range,
                    "Denoisers: noise standard deviations A:B drawn per image in training")
       ->capture_default_str();
-  train->add_option("--depth", a->depth, "Denoisers: convolutions of the network")->capture_default_str();
+  train->add_option(
+      "--depth", a->depth,
+      "Denoisers: dncnn's convolutions (default 8), drunet's residual blocks per stage (default 1)");
+  train->add_flag("--bias-free", a->bias_free, "drunet: no biases (Mohan et al. 2020)");
   train->add_option("--arch", a->arch, "Architecture: paper or resnet")->capture_default_str();
   a->data.add_to(train, "train");
   train->get_option("--dataset")->required(false)->default_str("mnist");
@@ -100,7 +101,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
                         {"--ema-decay", real_in_half_open(0, 1)},
                         {"--log-every", positive_integer()},
                         {"--stop-after", positive_integer(100000)},
-                        {"--depth", integer_in(2, 64)}});
+                        {"--depth", integer_in(1, 64)}});
   commands.add(train, [=](Context& ctx) {
     ModelRegistry::instance().at(a->kind);                         // names the model kinds
     const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train
@@ -122,7 +123,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
     nlohmann::json description;
     std::string about;
     if (role == ModelRole::generator) {
-      for (const char* option : {"--noise-range", "--depth"})
+      for (const char* option : {"--noise-range", "--depth", "--bias-free"})
         require(train->count(option) == 0, option, " is for denoisers, not ", a->kind);
       ModelConfig config;
       config.kind = a->kind;
@@ -137,19 +138,20 @@ void add_train_command(CLI::App& app, Commands& commands) {
     } else if (role == ModelRole::denoiser) {
       for (const char* option : {"--arch", "--latent-dim"})
         require(train->count(option) == 0, option, " is for generators, not ", a->kind);
-      DnCnnConfig config;
-      config.height = data.height();
-      config.width = data.width();
-      config.depth = a->depth;
-      config.features = a->channels;
+      require(a->kind == "drunet" || train->count("--bias-free") == 0, "--bias-free is for drunet, not ",
+              a->kind);
       const auto colon = a->noise_range.find(':');
-      require(colon != std::string::npos, "bad --noise-range '", a->noise_range,
-              "' (use A:B, e.g. 0.01:0.2)");
-      config.noise_low = parse_number(a->noise_range.substr(0, colon), "--noise-range");
-      config.noise_high = parse_number(a->noise_range.substr(colon + 1), "--noise-range");
-      config.validate();
-      description = config.to_json();
-      about = "depth " + std::to_string(config.depth) + ", noise " + a->noise_range;
+      require(colon != std::string::npos, "bad --noise-range '", a->noise_range, "' (use A:B, e.g. 0:0.5)");
+      description = {{"kind", a->kind},
+                     {"height", data.height()},
+                     {"width", data.width()},
+                     {"features", a->channels},
+                     {"noise_low", parse_number(a->noise_range.substr(0, colon), "--noise-range")},
+                     {"noise_high", parse_number(a->noise_range.substr(colon + 1), "--noise-range")}};
+      if (train->count("--depth")) description["depth"] = a->depth;
+      if (a->bias_free) description["bias_free"] = true;
+      description = make_model(description)->describe();  // the kind's defaults filled in, checked
+      about = "depth " + description.at("depth").dump() + ", noise " + a->noise_range;
     } else {
       fail("genreg train cannot build a ", to_string(role), " (", a->kind, ") yet");
     }

@@ -13,9 +13,13 @@
 
 namespace genreg {
 
-std::string ExperimentMethod::key() const { return generative() ? method + "/" + generator : method; }
+std::string ExperimentMethod::key() const { return learned() ? method + "/" + model : method; }
 
-std::string generator_label(const std::string& kind) {
+bool ExperimentMethod::reads_mu() const { return MethodRegistry::instance().at(method).reads("mu"); }
+
+std::string model_label(const std::string& kind) {
+  if (kind == "dncnn") return "DnCNN";
+  if (kind == "drunet") return "DRUNet";
   std::string g = kind == "wgan-gp" ? "GAN" : kind;
   for (auto& c : g) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return g;
@@ -23,8 +27,8 @@ std::string generator_label(const std::string& kind) {
 
 std::string ExperimentMethod::label() const {
   const auto& info = MethodRegistry::instance().at(method);
-  if (!generative()) return info.label();
-  return info.label() + " (" + generator_label(generator) + ")";
+  if (!learned()) return info.label();
+  return info.label() + " (" + model_label(model) + ")";
 }
 
 namespace {
@@ -35,8 +39,13 @@ namespace {
 // read a mu (MethodInfo::settings).
 struct Grid {
   std::string lambda, mu;
+  double denoiser_sigma = 0.0;  // plug-and-play: 0 for the method's default
+  int64_t iterations = 0;       // plug-and-play: 0 for the method's default
 };
 using Grids = std::map<std::string, Grid>;
+
+// The plug-and-play rows of every experiment, beside the paper's methods.
+const std::vector<std::string> kPlugAndPlayRows = {"pnp-hqs", "pnp-admm", "red"};
 
 Grids grids_for(const std::string& experiment_id) {
   if (experiment_id == "table1b") {
@@ -46,9 +55,16 @@ Grids grids_for(const std::string& experiment_id) {
     // 1000: 23.3, 19.9); sparse (VAE, mu 0.01) at 100 (28.2; 10 and 1000: 27.8, 25.5). The latent
     // prior's total weight lambda mu matches hard's lambda at the optimum, so mu is 1e-4 for the AE's
     // large codes and 1e-2 for N(0, I) latents. TV peaked at 2.2 (25.0 dB; 1 and 4.6: 23.2, 24.4).
+    // Plug-and-play with the shapes DRUNet on 15 validation images: pnp-hqs peaked at lambda 0.1
+    // (26.5 dB with 8 or 24 iterations; 0.01 and 1: 21.6, 20.4); pnp-admm at strength 0.1 at lambda
+    // 0.1 (26.4; 0.3: 26.1; 1: 19.2; 0.03 and below diverge), strength 0.05 lower (25.8); red peaked at
+    // lambda 10 (18.8; 100: 17.0; 1: 6.5).
     return {{"hard", {"1e-3:1e1:5", ""}},
             {"relaxed", {"1e1:1e3:3", "1e-4:1e-2:2"}},
             {"sparse", {"1e1:1e3:3", "1e-4:1e-2:2"}},
+            {"pnp-hqs", {"1e-2:1e0:5", "", 0.0, 0}},
+            {"pnp-admm", {"1e-1:3e-1:3", "", 0.1, 0}},
+            {"red", {"1e0:1e2:3", "", 0.0, 0}},
             {"tv", {"1e-1:1e2:10", ""}},
             {"tikhonov", {"1e0:1e4:9", ""}}};
   }
@@ -65,27 +81,42 @@ Grids grids_for(const std::string& experiment_id) {
   }
   // table1a, mnist cs:150, VAE on 10 validation images: hard peaked at 0.01 (AE), relaxed at lambda 10
   // (1 and 100 lost 2-3 dB; mu 1e-3..1e-2 alike, 0.1 worse), sparse at lambda 10-100, mu 0.01.
+  // Plug-and-play with the mnist DRUNet on 15 validation images (BENCHMARKS.md, "Plug-and-play"):
+  // pnp-admm peaked at lambda 0.95 with strength 0.3 (22.7 dB; strength 0.1: 20.8, 0.2: 21.8;
+  // lambda 0.53 and 1.7: 21.2, 21.8; 3: 16.9); pnp-hqs is flat below lambda 0.01 and needs
+  // iterations (8: 12.4 dB, 40: 15.3, 100: 16.2, TV 16.8); red at strength 0.05 is flat below
+  // lambda 1 (17.4; strength 0.1: 17.0, 0.3: 13.6).
   return {{"hard", {"1e-3:1e1:5", ""}},
           {"relaxed", {"1e0:1e2:3", "1e-3:1e-1:3"}},
           {"sparse", {"1e0:1e2:3", "1e-3:1e-1:3"}},
+          {"pnp-hqs", {"1e-3:1e-1:3", "", 0.0, 100}},
+          {"pnp-admm", {"3e-1:3e0:5", "", 0.3, 0}},
+          {"red", {"1e-3:1e-1:3", "", 0.05, 0}},
           {"tv", {"1e-1:1e2:10", ""}},
           {"tikhonov", {"1e-1:1e3:9", ""}}};
 }
 
-// Every generative method of `generative_methods` with every generator, then TV and Tikhonov, each
-// with its grid; mu is searched only for the methods whose registration reads one.
-std::vector<ExperimentMethod> methods_for(const std::vector<std::string>& generators,
+// Every generative method of `generative_methods` with every generator, every plug-and-play method
+// of `pnp_methods` with every denoiser, then TV and Tikhonov, each with its grid; mu is searched
+// only for the methods whose registration reads one.
+std::vector<ExperimentMethod> methods_for(const ExperimentSpec& spec,
                                           const std::vector<std::string>& generative_methods,
-                                          const Grids& grids) {
-  auto method = [&](const std::string& name, const std::string& generator) {
+                                          const std::vector<std::string>& pnp_methods, const Grids& grids) {
+  auto method = [&](const std::string& name, const std::string& model) {
     const auto& grid = grids.at(name);
     const bool reads_mu = MethodRegistry::instance().at(name).reads("mu");
-    return ExperimentMethod{name, generator, parse_lambda_grid(grid.lambda),
-                            reads_mu ? parse_lambda_grid(grid.mu) : std::vector<double>{1.0}};
+    return ExperimentMethod{name,
+                            model,
+                            parse_lambda_grid(grid.lambda),
+                            reads_mu ? parse_lambda_grid(grid.mu) : std::vector<double>{1.0},
+                            grid.denoiser_sigma,
+                            grid.iterations};
   };
   std::vector<ExperimentMethod> out;
   for (const auto& m : generative_methods)
-    for (const auto& kind : generators) out.push_back(method(m, kind));
+    for (const auto& kind : spec.generators) out.push_back(method(m, kind));
+  for (const auto& m : pnp_methods)
+    for (const auto& kind : spec.denoisers) out.push_back(method(m, kind));
   out.push_back(method("tv", ""));
   out.push_back(method("tikhonov", ""));
   return out;
@@ -98,7 +129,7 @@ std::vector<ExperimentMethod> methods_for(const std::vector<std::string>& genera
 // the encoding of the back-projection.
 void use_shapes_recipe(ExperimentSpec& s) {
   s.train_indices = "0:10000";
-  s.train_epochs = {{"ae", 12}, {"vae", 12}, {"wgan-gp", 10}};
+  s.train_epochs = {{"ae", 12}, {"vae", 12}, {"wgan-gp", 10}, {"drunet", 4}};
   s.restarts = 1;
 }
 
@@ -118,8 +149,9 @@ ExperimentSpec experiment_spec(const std::string& id) {
     s.description = a ? "Paper Table 1 (a): mnist, compressed sensing with 150 measurements, noise 0.1"
                       : "Paper Table 1 (b): shapes, parallel-beam tomography, noise 0.1";
     s.generators = {"ae", "vae", "wgan-gp"};
+    s.denoisers = {"drunet"};
     if (!a) use_shapes_recipe(s);
-    s.methods = methods_for(s.generators, {"hard", "relaxed", "sparse"}, grids_for(id));
+    s.methods = methods_for(s, {"hard", "relaxed", "sparse"}, kPlugAndPlayRows, grids_for(id));
     // psnr_paper, mean +- std over the paper's test images.
     if (a) {
       s.paper = {{"hard/ae", {21.84, 4.09}}, {"hard/vae", {22.33, 4.17}}, {"hard/wgan-gp", {16.93, 2.57}},
@@ -145,7 +177,7 @@ ExperimentSpec experiment_spec(const std::string& id) {
         "generator has never seen), tomography, noise 0.05";
     s.generators = {"vae"};
     use_shapes_recipe(s);
-    s.methods = methods_for(s.generators, {"hard", "sparse-tv"}, grids_for(id));
+    s.methods = methods_for(s, {"hard", "sparse-tv"}, {}, grids_for(id));
     s.paper = {{"sparse-tv/vae", {32.83, 0.65}}, {"tv", {32.01, 0.67}}};
     return s;
   }
@@ -156,7 +188,7 @@ ExperimentSpec experiment_spec(const std::string& id) {
 
 nlohmann::json MethodResult::to_json(bool per_image) const {
   nlohmann::json j = {{"method", method.method},
-                      {"generator", method.generator},
+                      {"model", method.model},
                       {"label", method.label()},
                       {"lambda", lambda},
                       {"validation_psnr", validation_psnr},
@@ -164,27 +196,30 @@ nlohmann::json MethodResult::to_json(bool per_image) const {
                       {"lambda_grid", method.lambdas},
                       {"validation_curve", validation_curve},
                       {"metrics", metrics_to_json(metrics, per_image)}};
-  if (method.generative()) {
+  if (method.denoiser_sigma > 0) j["denoiser_sigma"] = method.denoiser_sigma;
+  if (method.iterations > 0) j["iterations"] = method.iterations;
+  if (method.reads_mu()) {
     j["mu"] = mu;
     j["mu_grid"] = method.mus;
   }
   return j;
 }
 
-MethodResult run_experiment_method(const ExperimentMethod& method, const GeneratorPtr& generator,
+MethodResult run_experiment_method(const ExperimentMethod& method, const MethodPriors& priors,
                                    const Measurements& validation, const Measurements& report,
                                    const ExperimentRunOptions& options) {
   require(validation.has_truth() && report.has_truth(), "an experiment needs ground truth");
   require(!method.lambdas.empty() && !method.mus.empty(), "empty parameter grid for ", method.key());
   const auto start = std::chrono::steady_clock::now();
   const auto& info = MethodRegistry::instance().at(method.method);
-  const MethodPriors priors{generator};
   // Only a method that reads mu sweeps its grid.
   const std::vector<double> mus = info.reads("mu") ? method.mus : std::vector<double>{method.mus.front()};
   auto settings = [&](double mu) {
     auto o = options.generative;
     o.mu(mu);
-    return MethodSettings().generative(o);
+    auto s = MethodSettings().generative(o).denoiser_sigma(method.denoiser_sigma);
+    if (info.needs != ModelRole::generator) s.iterations(method.iterations);
+    return s;
   };
   MethodResult out;
   out.method = method;
@@ -240,24 +275,33 @@ const MetricValues& metric(const MethodResult& r, const std::string& name) {
 }  // namespace
 
 std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<MethodResult>& results) {
-  std::vector<std::string> rows;  // method names in order of first appearance
-  for (const auto& r : results)
-    if (std::find(rows.begin(), rows.end(), r.method.method) == rows.end()) rows.push_back(r.method.method);
-  auto find = [&](const std::string& method, const std::string& generator) -> const MethodResult* {
+  // A row per generative method, with a column per generator; one cell (the first column) for
+  // a classical method or a method of another model kind (plug-and-play with its denoiser).
+  auto is_generator = [&](const std::string& kind) {
+    return std::find(spec.generators.begin(), spec.generators.end(), kind) != spec.generators.end();
+  };
+  std::vector<std::string> rows;  // row keys in order of first appearance
+  for (const auto& r : results) {
+    const auto row = is_generator(r.method.model) ? r.method.method : r.method.key();
+    if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
+  }
+  auto find = [&](const std::string& row, const std::string& generator) -> const MethodResult* {
     for (const auto& r : results)
-      if (r.method.method == method && r.method.generator == generator) return &r;
+      if ((generator.empty() ? r.method.key() == row : r.method.method == row && r.method.model == generator))
+        return &r;
     return nullptr;
   };
   std::ostringstream md;
   auto table = [&](const std::string& name, int digits, bool with_paper) {
     md << "\n### " << name << (with_paper ? " (ours / paper)" : "") << "\n\n| method |";
-    for (const auto& g : spec.generators) md << " " << generator_label(g) << " |";
+    for (const auto& g : spec.generators) md << " " << model_label(g) << " |";
     md << "\n|---|";
     for (size_t k = 0; k < spec.generators.size(); ++k) md << "---|";
     md << "\n";
     for (const auto& method : rows) {
-      const bool generative = !find(method, "");
-      md << "| " << (generative ? method : ExperimentMethod{method, "", {}, {}}.label()) << " |";
+      const auto* single = find(method, "");
+      const bool generative = !single;
+      md << "| " << (generative ? method : single->method.label()) << " |";
       for (size_t k = 0; k < spec.generators.size(); ++k) {
         const auto* r = find(method, generative ? spec.generators[k] : "");
         std::string text = "-";
@@ -301,8 +345,8 @@ std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<Me
   };
   for (const auto& r : results)
     md << "| " << r.method.label() << " | " << number(r.lambda, 4, false) << " | "
-       << (r.method.generative() ? number(r.mu, 4, false) : "-") << " | "
-       << number(r.validation_psnr, 2, true) << " | " << number(r.seconds, 1, true) << " |\n";
+       << (r.method.reads_mu() ? number(r.mu, 4, false) : "-") << " | " << number(r.validation_psnr, 2, true)
+       << " | " << number(r.seconds, 1, true) << " |\n";
   return md.str();
 }
 

@@ -15,24 +15,30 @@
 #include "genreg/eval/parameter_choice.h"
 #include "genreg/models/generator.h"
 #include "genreg/solvers/generative_methods.h"
+#include "genreg/solvers/method_registry.h"
 
 namespace genreg {
 
 struct ExperimentMethod {
-  std::string method;            // hard, relaxed, sparse, sparse-tv, pgd, encoder, tv or tikhonov
-  std::string generator;         // model kind (ae, vae, wgan-gp, ...) for generative methods, else ""
+  std::string method;            // a registered method: hard, sparse, pnp-hqs, tv, ...
+  std::string model;             // the kind of its learned model (vae, wgan-gp, drunet, ...), else ""
   std::vector<double> lambdas;   // grid chosen from on the validation images
   std::vector<double> mus{1.0};  // relaxed, sparse, sparse-tv: grid of the latent prior's weight
+  // Plug-and-play: the denoiser's strength and the iteration budget (0: the method's defaults).
+  double denoiser_sigma = 0.0;
+  int64_t iterations = 0;
 
-  bool generative() const { return !generator.empty(); }
-  // "hard/vae", "tv": names files and JSON entries.
+  bool learned() const { return !model.empty(); }
+  // True for methods whose registration reads mu (their grid is searched).
+  bool reads_mu() const;
+  // "hard/vae", "pnp-hqs/drunet", "tv": names files and JSON entries.
   std::string key() const;
-  // "hard (VAE)", "TV": for tables and captions.
+  // "hard (VAE)", "PnP-HQS (DRUNet)", "TV": for tables and captions.
   std::string label() const;
 };
 
-// "AE", "VAE", "GAN" (the paper's name for its WGAN-GP), ...: column headings.
-std::string generator_label(const std::string& kind);
+// "AE", "VAE", "GAN" (the paper's name for its WGAN-GP), "DnCNN", "DRUNet": column headings.
+std::string model_label(const std::string& kind);
 
 // Mean +- std of one of the paper's cells (psnr_paper).
 struct PaperCell {
@@ -48,6 +54,9 @@ struct ExperimentSpec {
   int64_t latent_dim = 8;
   std::string validation = "0:20", report = "100:200";  // test indices
   std::vector<std::string> generators;                  // model kinds, in table order
+  // Denoiser kinds for the plug-and-play rows, found as DIR/KIND.pt in the models folder or trained
+  // on the experiment's training images with noise levels drawn from [0, 0.5] (PROTOCOL.md).
+  std::vector<std::string> denoisers;
   std::vector<ExperimentMethod> methods;
   std::map<std::string, PaperCell> paper;  // by ExperimentMethod::key()
   // Starts per image of every generative solve (the first at the encoder of the back-projection
@@ -83,9 +92,9 @@ struct MethodResult {
   nlohmann::json to_json(bool per_image = false) const;
 };
 
-// Chooses (lambda, mu) on `validation` by mean PSNR and solves `report` with them. `generator` is
-// used by generative methods only.
-MethodResult run_experiment_method(const ExperimentMethod& method, const GeneratorPtr& generator,
+// Chooses (lambda, mu) on `validation` by mean PSNR and solves `report` with them, taking the
+// method's model from `priors`.
+MethodResult run_experiment_method(const ExperimentMethod& method, const MethodPriors& priors,
                                    const Measurements& validation, const Measurements& report,
                                    const ExperimentRunOptions& options);
 

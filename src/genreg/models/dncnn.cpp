@@ -17,8 +17,8 @@ DnCnnConfig DnCnnConfig::from_json(const nlohmann::json& json) {
   try {
     c.height = json.at("height").get<int64_t>();
     c.width = json.at("width").get<int64_t>();
-    c.depth = json.at("depth").get<int64_t>();
-    c.features = json.at("features").get<int64_t>();
+    c.depth = json.value("depth", c.depth);
+    c.features = json.value("features", c.features);
     c.noise_low = json.at("noise_low").get<double>();
     c.noise_high = json.at("noise_high").get<double>();
   } catch (const nlohmann::json::exception& e) {
@@ -32,9 +32,9 @@ void DnCnnConfig::validate() const {
   require(depth >= 2 && depth <= 64, "dncnn depth must be in 2..64, got ", depth);
   require(features >= 1 && features <= 512, "dncnn features must be in 1..512, got ", features);
   require(height >= 1 && width >= 1, "dncnn images must have a size, got ", height, "x", width);
-  require(std::isfinite(noise_low) && std::isfinite(noise_high) && noise_low > 0 && noise_high >= noise_low &&
+  require(std::isfinite(noise_low) && std::isfinite(noise_high) && noise_low >= 0 && noise_high > noise_low &&
               noise_high <= 1,
-          "dncnn noise range must satisfy 0 < low <= high <= 1, got ", noise_low, ":", noise_high);
+          "dncnn noise range must satisfy 0 <= low < high <= 1, got ", noise_low, ":", noise_high);
 }
 
 DnCnn::DnCnn(const DnCnnConfig& config) : config_(config) {

@@ -19,6 +19,7 @@
 #include "genreg/io/results_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
+#include "genreg/models/model_registry.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/training/training_run.h"
 
@@ -35,67 +36,87 @@ std::string file_key(const ExperimentMethod& m) {
   return k;
 }
 
-// The generator of `kind`: DIR/KIND.pt when a folder is given, else trained into out/generators/
-// with the default recipe (resuming a run that was killed).
-GeneratorPtr obtain_generator(const ExperimentSpec& spec, const std::string& kind, const ExperimentArgs& a,
-                              int64_t height, int64_t width, std::ostream& os, nlohmann::json& record) {
+// The description of an untrained model of `kind` for the experiment's images: generators by the
+// paper's architecture and latent dimension, denoisers with PROTOCOL.md's noise range [0, 0.5].
+nlohmann::json untrained_description(const ExperimentSpec& spec, const std::string& kind,
+                                     const ExperimentArgs& a, int64_t height, int64_t width) {
+  if (ModelRegistry::instance().at(kind).role == ModelRole::generator) {
+    ModelConfig config;
+    config.kind = kind;
+    config.arch = "paper";
+    config.height = height;
+    config.width = width;
+    config.latent_dim = spec.latent_dim;
+    config.channels = a.channels;
+    config.validate();
+    return config.to_json();
+  }
+  return make_model(
+             {{"kind", kind}, {"height", height}, {"width", width}, {"noise_low", 0.0}, {"noise_high", 0.5}})
+      ->describe();
+}
+
+// The model of `kind`: DIR/KIND.pt when a folder is given, else trained into out/models/ with the
+// experiment's recipe (resuming a run that was killed). Records where it came from in `record`.
+ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const ExperimentArgs& a,
+                      int64_t height, int64_t width, std::ostream& os, nlohmann::json& record) {
+  const auto role = ModelRegistry::instance().at(kind).role;
+  const auto epochs = spec.train_epochs.find(kind);
   std::string path;
   if (!a.generators.empty()) {
     path = (fs::path(a.generators) / (kind + ".pt")).string();
     if (!fs::exists(path)) {
-      // The experiment's own recipe, so that the folder's generators match the ones it would train.
+      // The experiment's own recipe, so that the folder's models match the ones it would train.
       std::string recipe = " --dataset " + spec.train_dataset;
       if (!spec.train_indices.empty()) recipe += " --indices " + spec.train_indices;
-      const auto epochs = spec.train_epochs.find(kind);
       if (epochs != spec.train_epochs.end()) recipe += " --epochs " + std::to_string(epochs->second);
-      fail("no ", kind, " generator in ", a.generators, " (expected ", path,
+      fail("no ", kind, " ", to_string(role), " in ", a.generators, " (expected ", path,
            "; train one with genreg train --model ", kind, recipe, " --out ", path, ")");
     }
-    os << "generator " << kind << ": " << path << "\n";
+    os << to_string(role) << " " << kind << ": " << path << "\n";
   } else {
-    path = (fs::path(a.out) / "generators" / (kind + ".pt")).string();
-    ModelConfig config;
-    config.kind = kind;
-    config.arch = "paper";
+    // Generators keep their folder name of earlier runs (kept results refer to it).
+    const fs::path folder = fs::path(a.out) / (role == ModelRole::generator ? "generators" : "denoisers");
+    path = (folder / (kind + ".pt")).string();
     auto train_options = DatasetOptions().split("train");
     if (!spec.train_indices.empty()) train_options.range(IndexRange::parse(spec.train_indices));
     const auto train = load_dataset(spec.train_dataset, train_options);
     const auto test =
         load_dataset(spec.train_dataset, DatasetOptions().split("test").range(IndexRange::parse("0:2000")));
-    config.height = train.height();
-    config.width = train.width();
-    config.latent_dim = spec.latent_dim;
-    config.channels = a.channels;
     auto options = default_train_options(kind);
-    const auto recipe = spec.train_epochs.find(kind);
-    const int64_t epochs = a.epochs > 0                        ? a.epochs
-                           : recipe != spec.train_epochs.end() ? recipe->second
-                                                               : default_epochs(kind);
-    options.epochs(epochs).seed(a.seed);
+    options
+        .epochs(a.epochs > 0                        ? a.epochs
+                : epochs != spec.train_epochs.end() ? epochs->second
+                                                    : default_epochs(kind))
+        .seed(a.seed);
     TrainingRunOptions run;
     run.checkpoint = path;
-    run.log_dir = (fs::path(a.out) / "generators" / (kind + "_train")).string();
+    run.log_dir = (folder / (kind + "_train")).string();
     run.resume = true;
     run.dataset = spec.train_dataset;
     run.terminal = a.terminal;
-    fs::create_directories(fs::path(path).parent_path());
+    fs::create_directories(folder);
     os << "training " << kind << " on " << train.size() << " " << spec.train_dataset << " images ("
        << options.epochs() << " epochs; checkpoint " << path << ")\n";
-    const auto summary = run_training(config, options, train.images, test.images, run, a.device, os);
+    const auto summary =
+        run_training(untrained_description(spec, kind, a, train.height(), train.width()), options,
+                     TrainingData(train.images), TrainingData(test.images), run, a.device, os);
     record["training_seconds"] = summary.seconds;
     record["epochs"] = summary.epochs_done;
     record["log_dir"] = run.log_dir;
     for (const auto& [name, value] : summary.test_metrics) record[name] = value;
   }
-  auto model = load_generator(path, a.device);
-  check_generator_size(*model, height, width, "the " + spec.dataset + " images of " + spec.id);
+  auto model = load_model(path, role, a.device);
+  if (role == ModelRole::generator)
+    check_generator_size(dynamic_cast<Generator&>(*model), height, width,
+                         "the " + spec.dataset + " images of " + spec.id);
   record["checkpoint"] = path;
-  // The checkpoint's contents name this generator in the kept results: a retrained or replaced
-  // file makes them stale.
+  // The checkpoint's contents name this model in the kept results: a retrained or replaced file
+  // makes them stale.
   const auto bytes = read_file(path);
   record["checkpoint_hash"] =
       std::to_string(std::hash<std::string_view>{}(std::string_view(bytes.data(), bytes.size())));
-  record["model"] = model->config().to_json();
+  record["model"] = model->describe();
   return model;
 }
 
@@ -162,9 +183,9 @@ std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
       size_t k = 0;
       for (size_t i = 0; i < r.method.mus.size(); ++i)
         if (r.method.mus[i] == r.mu) k = i;
-      PlotSeries s{r.method.generative() ? generator_label(r.method.generator) : r.method.label(),
-                   r.method.lambdas, r.validation_curve.at(r.method.generative() ? k : 0)};
-      (r.method.generative() ? p : classical).series.push_back(s);
+      PlotSeries s{r.method.learned() ? model_label(r.method.model) : r.method.label(), r.method.lambdas,
+                   r.validation_curve.at(r.method.reads_mu() ? k : 0)};
+      (r.method.learned() ? p : classical).series.push_back(s);
     }
     if (!p.series.empty()) {
       if (std::any_of(results.begin(), results.end(), [&](const MethodResult& r) {
@@ -201,15 +222,20 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       kept.push_back(*it);
     }
     spec.methods = kept;
-    std::vector<std::string> generators;
-    for (const auto& g : spec.generators)
-      if (std::any_of(kept.begin(), kept.end(), [&](const ExperimentMethod& m) { return m.generator == g; }))
-        generators.push_back(g);
-    spec.generators = generators;
+    const auto used = [&](std::vector<std::string>& kinds) {
+      std::vector<std::string> out;
+      for (const auto& g : kinds)
+        if (std::any_of(kept.begin(), kept.end(), [&](const ExperimentMethod& m) { return m.model == g; }))
+          out.push_back(g);
+      kinds = out;
+    };
+    used(spec.generators);
+    used(spec.denoisers);
   }
   const auto t0 = Clock::now();
   // The kept methods, trained generators and measurements are the resumption cache.
-  prepare_output_folder(a.out, PreviousRun::clear, {"methods/", "generators/", "measurements.pt"});
+  prepare_output_folder(a.out, PreviousRun::clear,
+                        {"methods/", "generators/", "denoisers/", "measurements.pt"});
   os << spec.id << ": " << spec.description << "\n";
 
   nlohmann::json summary = {{"experiment", spec.id},
@@ -224,7 +250,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                             {"iterations", a.iterations},
                             {"seed", a.seed},
                             {"device", a.device.str()},
-                            {"generators", nlohmann::json::object()}};
+                            {"generators", nlohmann::json::object()},
+                            {"denoisers", nlohmann::json::object()}};
 
   // 1. The ground truth: test images up to the end of the later range.
   const auto validation_range = IndexRange::parse(spec.validation);
@@ -236,13 +263,18 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
           "the validation images ", spec.validation, " overlap the report images ", spec.report);
   const auto data = load_dataset(spec.dataset, DatasetOptions().split("test").range(IndexRange{0, stop}));
 
-  // 2. Generators.
-  std::map<std::string, GeneratorPtr> generators;
-  for (const auto& kind : spec.generators) {
-    nlohmann::json record;
-    generators[kind] = obtain_generator(spec, kind, a, data.height(), data.width(), os, record);
-    summary["generators"][kind] = record;
+  // 2. Generators and denoisers.
+  std::map<std::string, ModelPtr> models;
+  for (const auto* kinds : {&spec.generators, &spec.denoisers}) {
+    for (const auto& kind : *kinds) {
+      nlohmann::json record;
+      models[kind] = obtain_model(spec, kind, a, data.height(), data.width(), os, record);
+      summary[kinds == &spec.generators ? "generators" : "denoisers"][kind] = record;
+    }
   }
+  const auto model_record = [&](const std::string& kind) -> const nlohmann::json& {
+    return summary["generators"].contains(kind) ? summary["generators"][kind] : summary["denoisers"][kind];
+  };
   const double training_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
   // 3. Measurements of the validation and report images (one file, positions by test index).
@@ -274,11 +306,17 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                                {"validation", spec.validation},
                                {"report", spec.report},
                                {"seed", a.seed}};
-    if (method.generative()) {
-      settings["restarts"] = restarts;
-      settings["iterations"] = a.iterations;
-      settings["generator"] = summary["generators"][method.generator]["checkpoint_hash"];
-      settings["model"] = summary["generators"][method.generator]["model"];
+    if (method.denoiser_sigma > 0) settings["denoiser_sigma"] = method.denoiser_sigma;
+    if (method.iterations > 0) settings["iterations"] = method.iterations;
+    if (method.learned()) {
+      const auto& info = MethodRegistry::instance().at(method.method);
+      if (info.needs == ModelRole::generator) {
+        settings["restarts"] = restarts;
+        settings["iterations"] = a.iterations;
+      }
+      // "generator": the key of results kept by earlier versions, for every model role.
+      settings["generator"] = model_record(method.model)["checkpoint_hash"];
+      settings["model"] = model_record(method.model)["model"];
     }
     os << "[" << i + 1 << "/" << spec.methods.size() << "] " << method.label();
     if (auto kept = restore(stored, method, settings, truth)) {
@@ -289,13 +327,18 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     os << ": choosing lambda" << (method.mus.size() > 1 ? " and mu" : "") << " on " << validation.size()
        << " validation images, then " << report.size() << " report images\n"
        << std::flush;
-    auto r = run_experiment_method(method, method.generative() ? generators.at(method.generator) : nullptr,
-                                   validation, report, run);
+    MethodPriors priors;
+    if (method.learned()) {
+      const auto& model = models.at(method.model);
+      priors.generator = std::dynamic_pointer_cast<Generator>(model);
+      priors.denoiser = std::dynamic_pointer_cast<Denoiser>(model);
+    }
+    auto r = run_experiment_method(method, priors, validation, report, run);
     store(stored, r, settings);
     os << "  " << method.label() << ": psnr_paper " << format_fixed(r.metrics[1].summary.mean, 2) << " +- "
        << format_fixed(r.metrics[1].summary.std, 2) << ", psnr " << format_fixed(r.metrics[0].summary.mean, 2)
        << ", ssim " << format_fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
-    if (method.generative()) os << ", mu " << r.mu;
+    if (method.reads_mu()) os << ", mu " << r.mu;
     os << "; " << format_fixed(r.seconds, 1) << " s)\n";
     results.push_back(r);
   }
@@ -342,7 +385,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                  "; parameters chosen by mean PSNR on test images " + spec.validation + "; " +
                  std::to_string(restarts) + " restart(s) and " + std::to_string(a.iterations) +
                  " iterations per generative solve. Total time " + format_duration(seconds) + " (" +
-                 format_duration(training_seconds) + " for the generators) on " + a.device.str() + ".");
+                 format_duration(training_seconds) + " for the models) on " + a.device.str() + ".");
   std::vector<std::vector<std::string>> table;
   for (const auto& r : results) {
     auto p = spec.paper.find(r.method.key());
@@ -356,7 +399,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
          paper,
          format_fixed(r.metrics[0].summary.mean, 2) + " +- " + format_fixed(r.metrics[0].summary.std, 2),
          format_fixed(r.metrics[2].summary.mean, 3) + " +- " + format_fixed(r.metrics[2].summary.std, 3),
-         format_fixed(r.lambda, 4) + (r.method.generative() ? ", mu " + format_fixed(r.mu, 4) : ""),
+         format_fixed(r.lambda, 4) + (r.method.reads_mu() ? ", mu " + format_fixed(r.mu, 4) : ""),
          format_fixed(r.seconds, 1)});
   }
   html.heading("Results on " + std::to_string(truth.size(0)) + " images", 2)
@@ -365,7 +408,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   html.figure("validation.png", "mean PSNR on the validation images against lambda");
   for (const auto& name : decompositions)
     html.figure(name, "truth / G(z) / deviation u (red positive, blue negative) / x = G(z) + u");
-  for (const auto& [kind, generator] : generators) {
+  for (const auto& kind : spec.generators) {
+    auto generator = std::dynamic_pointer_cast<Generator>(models.at(kind));
     // Samples from the latent prior, drawn from a fixed seed.
     torch::manual_seed(a.seed + 17);
     torch::Tensor samples;
@@ -375,7 +419,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     }
     const auto name = "samples-" + kind + ".png";
     write_image_grid((fs::path(a.out) / name).string(), samples);
-    html.figure(name, generator_label(kind) + ": 32 samples G(z), z ~ N(0, I)");
+    html.figure(name, model_label(kind) + ": 32 samples G(z), z ~ N(0, I)");
   }
   html.link("table.md", "table.md").link("results.json", "results.json");
   html.write((fs::path(a.out) / "report.html").string());

@@ -121,6 +121,10 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
       "), not ", job.method);
   require(info.needs != ModelRole::generator || !job.generator.empty(), "--method ", job.method,
           " needs --generator CHECKPOINT (from genreg train)");
+  require(info.needs == ModelRole::denoiser || job.denoiser.empty(),
+          "--denoiser is for the methods that need ", needs_text(ModelRole::denoiser), ", not ", job.method);
+  require(info.needs != ModelRole::denoiser || !job.denoiser.empty(), "--method ", job.method,
+          " needs --denoiser CHECKPOINT (from genreg train --model dncnn or drunet)");
   const Rule rule = parameter_rule(job, info);
   require(job.mu_grid.empty() || rule == Rule::validation,
           "--mu-grid is chosen with --lambda-grid on --validate");
@@ -134,6 +138,11 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     auto model = load_generator(job.generator, job.device);
     check_generator_size(*model, m.height, m.width, "the images of " + job.measurements);
     priors.generator = model;
+  }
+  if (info.needs == ModelRole::denoiser) {
+    auto model = load_model(job.denoiser, ModelRole::denoiser, job.device);
+    priors.denoiser = std::dynamic_pointer_cast<Denoiser>(model);
+    require(static_cast<bool>(priors.denoiser), job.denoiser, " does not hold a denoiser");
   }
   const bool reads_mu = info.reads("mu");
   const std::vector<double> mus = !job.mu_grid.empty() ? parse_lambda_grid(job.mu_grid)
@@ -177,6 +186,11 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     summary["restarts"] = g.restarts();
     summary["prior"] = g.prior();
     summary["optimizer"] = g.optimizer();
+  }
+  if (priors.denoiser) {
+    summary["denoiser"] = job.denoiser;
+    summary["denoiser_noise_range"] = priors.denoiser->noise_range();
+    if (job.settings.denoiser_sigma() > 0) summary["denoiser_sigma"] = job.settings.denoiser_sigma();
   }
   auto progress = [&](int64_t done, int64_t total, double seconds) {
     os << "  sweep: " << done << "/" << total << " solves, " << format_significant(seconds, 3) << " s, ETA "

@@ -20,6 +20,7 @@ struct ReconstructionJob {
   std::string method;        // a registered method
   MethodSettings settings;   // restarts, prior, optimizer, iterations, ... (mu comes from `mu`)
   std::string generator;     // checkpoint, for methods that need a generator
+  std::string denoiser;      // checkpoint, for methods that need a denoiser (plug-and-play)
   // The parameter rule: `lambda` a value, or "auto:discrepancy" (with `lambda_grid` or a default
   // grid); or `lambda_grid` "A:B:N" chosen on the images `validate` ("I:J", positions in the file).
   std::string lambda, lambda_grid, validate;

@@ -1,6 +1,7 @@
 #include "genreg/solvers/method_registry.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "genreg/core/error.h"
 
@@ -50,6 +51,10 @@ ReconstructorPtr make_method(const std::string& name, const MethodSettings& sett
   const auto& info = MethodRegistry::instance().at(name);
   require(info.needs != ModelRole::generator || static_cast<bool>(priors.generator), "method ", name,
           " needs ", needs_text(info.needs), " (--generator CHECKPOINT from genreg train)");
+  require(info.needs != ModelRole::denoiser || static_cast<bool>(priors.denoiser), "method ", name, " needs ",
+          needs_text(info.needs), " (--denoiser CHECKPOINT from genreg train --model dncnn|drunet)");
+  require(settings.denoiser_sigma() >= 0 && std::isfinite(settings.denoiser_sigma()),
+          "the denoiser strength must be finite and non-negative");
   require(settings.iterations() >= 0, "iterations must not be negative");
   require(settings.tolerance() >= 0, "tolerance must not be negative");
   return info.make(settings, priors);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "genreg/core/named_registry.h"
+#include "genreg/models/denoiser.h"
 #include "genreg/models/generator.h"
 #include "genreg/models/model.h"
 #include "genreg/solvers/generative_methods.h"
@@ -35,11 +36,14 @@ struct MethodSettings {
   TORCH_ARG(bool, box) = true;
   // Generative regularisers: restarts, mu, prior, optimizer, inner iterations, seed.
   TORCH_ARG(GenerativeOptions, generative) = {};
+  // Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start); 0: the method's default.
+  TORCH_ARG(double, denoiser_sigma) = 0.0;
 };
 
 // The learned models at hand; a method takes the one of its role.
 struct MethodPriors {
   GeneratorPtr generator;
+  std::shared_ptr<Denoiser> denoiser;
 };
 
 struct MethodInfo {
@@ -47,7 +51,8 @@ struct MethodInfo {
   std::string summary;  // one line: the objective or algorithm, with its reference
   PriorNeed needs;      // nullopt: no learned model
   // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
-  // iterations, tolerance, inner_iterations, no_box. "lambda" absent: no regularisation parameter.
+  // iterations, tolerance, inner_iterations, no_box, denoiser_sigma. "lambda" absent: no regularisation
+  // parameter.
   std::vector<std::string> settings;
   std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;
   // The name in tables and captions ("TV"); the name itself when empty.

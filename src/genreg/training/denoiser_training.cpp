@@ -61,8 +61,11 @@ class DenoiserTraining : public TrainingStep {
 class DenoiserMonitor : public TrainingMonitor {
  public:
   DenoiserMonitor(Model& model, const TrainOptions& options, const TrainingData& test) {
+    // PROTOCOL.md's denoising levels inside the trained range, else the range's middle.
     const auto range = as_denoiser(model).noise_range();
-    levels_ = {range[0], 0.5 * (range[0] + range[1]), range[1]};
+    for (const double s : {0.05, 0.1, 0.2})
+      if (s >= range[0] && s <= range[1]) levels_.push_back(s);
+    if (levels_.empty()) levels_.push_back(0.5 * (range[0] + range[1]));
     clean_ = test.images().narrow(0, 0, std::min<int64_t>(256, test.size())).to(model.device());
     torch::manual_seed(options.seed() + 0xd0e5ULL);  // the same test noise after every epoch
     noise_ = torch::randn(clean_.sizes(), torch::kFloat32).to(model.device());
@@ -93,7 +96,7 @@ class DenoiserMonitor : public TrainingMonitor {
     torch::NoGradGuard no_grad;
     const bool was_training = model.is_training();
     model.eval();
-    const double s = levels_[1];
+    const double s = levels_[levels_.size() / 2];
     const auto shown = clean_.narrow(0, 0, std::min<int64_t>(8, clean_.size(0)));
     const auto noisy = shown + s * noise_.narrow(0, 0, shown.size(0));
     const auto denoised = as_denoiser(model).denoise(noisy, torch::full({shown.size(0)}, s)).clamp(0, 1);
@@ -113,18 +116,25 @@ class DenoiserMonitor : public TrainingMonitor {
   torch::Tensor clean_, noise_;
 };
 
+TrainingRecipe denoiser_recipe(const std::string& kind) {
+  return TrainingRecipe{kind,
+                        TrainOptions().lr(1e-3).lr_critic(0.0).beta1(0.9).beta2(0.999),
+                        10,
+                        [](Model& model, const TrainOptions& options) -> std::unique_ptr<TrainingStep> {
+                          return std::make_unique<DenoiserTraining>(model, options);
+                        },
+                        [](Model& model, const TrainOptions& options, const TrainingData& test,
+                           int64_t) -> std::unique_ptr<TrainingMonitor> {
+                          return std::make_unique<DenoiserMonitor>(model, options, test);
+                        },
+                        false,
+                        {}};
+}
+
 }  // namespace
 
-// Adam 1e-3 (Zhang et al.), 10 epochs.
-GENREG_REGISTER_TRAINING(dncnn,
-                         TrainingRecipe{
-                             "dncnn", TrainOptions().lr(1e-3).lr_critic(0.0).beta1(0.9).beta2(0.999), 10,
-                             [](Model& model, const TrainOptions& options) -> std::unique_ptr<TrainingStep> {
-                               return std::make_unique<DenoiserTraining>(model, options);
-                             },
-                             [](Model& model, const TrainOptions& options, const TrainingData& test,
-                                int64_t) -> std::unique_ptr<TrainingMonitor> {
-                               return std::make_unique<DenoiserMonitor>(model, options, test);
-                             }});
+// Adam 1e-3 (Zhang et al. 2017), 10 epochs, for both kinds.
+GENREG_REGISTER_TRAINING(dncnn, denoiser_recipe("dncnn"));
+GENREG_REGISTER_TRAINING(drunet, denoiser_recipe("drunet"));
 
 }  // namespace genreg
