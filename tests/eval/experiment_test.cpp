@@ -14,7 +14,8 @@ namespace {
 TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
   for (const auto& id : experiment_ids()) {
     const auto spec = experiment_spec(id);
-    EXPECT_FALSE(spec.paper.empty()) << id;
+    // Every experiment but the one the paper shows as figures only has the paper's cells.
+    EXPECT_EQ(spec.paper.empty(), id == "mnist-deblur") << id;
     for (const auto& [key, cell] : spec.paper) {
       const bool found = std::any_of(spec.methods.begin(), spec.methods.end(),
                                      [&](const ExperimentMethod& m) { return m.key() == key; });

@@ -1,4 +1,4 @@
-// genreg experiment table1a|table1b|shapes-plus-tomo: the paper's experiments as one command each
+// genreg experiment table1a|table1b|shapes-plus-tomo|mnist-deblur: the paper's experiments as one command each
 // (PROTOCOL.md, "Reference experiments").
 #include "genreg/cli/cli.h"
 #include "genreg/cli/option_domains.h"
