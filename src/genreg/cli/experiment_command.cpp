@@ -1,5 +1,5 @@
-// genreg experiment table1a|table1b|shapes-plus-tomo|mnist-deblur: the paper's experiments as one command each
-// (PROTOCOL.md, "Reference experiments").
+// genreg experiment table1a|table1b|shapes-plus-tomo|mnist-deblur: the paper's experiments as one command
+// each (PROTOCOL.md, "Reference experiments").
 #include "genreg/cli/cli.h"
 #include "genreg/cli/option_domains.h"
 #include "genreg/pipeline/experiment_runner.h"
@@ -7,17 +7,19 @@
 namespace genreg::cli {
 
 void add_experiment_command(CLI::App& app, Commands& commands) {
-  auto* cmd = app.add_subcommand("experiment",
-                                 "Run one of the paper's experiments: train the generators (or load them), "
-                                 "simulate, choose parameters, reconstruct, tabulate");
+  auto* cmd = app.add_subcommand(
+      "experiment",
+      "Run one of the paper's experiments: train the generators and denoisers (or load them), "
+      "simulate, choose parameters, reconstruct, tabulate");
   auto id = std::make_shared<std::string>();
   auto a = std::make_shared<ExperimentArgs>();
   std::string ids;
   for (const auto& k : experiment_ids()) ids += (ids.empty() ? "" : ", ") + k;
   cmd->add_option("id", *id, "Experiment: " + ids)->required();
   cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
-  cmd->add_option("--generators", a->generators,
-                  "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt); default: train them");
+  cmd->add_option(
+      "--generators", a->generators,
+      "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt, drunet.pt); default: train them");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (default: the experiment's, 4 for table1a, 1 for the "
                   "tomography experiments)");

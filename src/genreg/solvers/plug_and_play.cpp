@@ -43,4 +43,15 @@ double PlugAndPlayReconstructor::strength(double fallback) const {
   return options_.denoiser_sigma() > 0 ? options_.denoiser_sigma() : fallback;
 }
 
+void PlugAndPlayReconstructor::report(SolverSummary* summary, const RelativeChangeStop& stop,
+                                      const torch::Tensor& objective,
+                                      std::chrono::steady_clock::time_point start) {
+  if (!summary) return;
+  SolverSummary local;
+  stop.fill(local);
+  local.objective = objective.to(torch::kCPU, torch::kFloat64);
+  local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  *summary = std::move(local);
+}
+
 }  // namespace genreg

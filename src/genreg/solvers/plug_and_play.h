@@ -19,10 +19,12 @@
 //             whose gradient is grad D(x) + lambda (x - D_s(x)) for a denoiser with a symmetric
 //             Jacobian; solved by the paper's fixed-point iteration (section 5.2)
 //             x_{k+1} = prox_{D / lambda}(D_s(x_k)), which needs no step size.
+#include <chrono>
 #include <memory>
 
 #include "genreg/models/denoiser.h"
 #include "genreg/solvers/reconstructor.h"
+#include "genreg/solvers/relative_change_stop.h"
 
 namespace genreg {
 
@@ -55,6 +57,10 @@ class PlugAndPlayReconstructor : public Reconstructor {
   torch::Tensor checked_lambda(const torch::Tensor& lambda, int64_t batch) const;
   // s: the option, or `fallback` when it is 0.
   double strength(double fallback) const;
+  // Fills `summary` (when given) from the per-sample stopping state, the final objective and the
+  // time since `start`.
+  static void report(SolverSummary* summary, const RelativeChangeStop& stop, const torch::Tensor& objective,
+                     std::chrono::steady_clock::time_point start);
 
   DenoiserPtr denoiser_;
   PlugAndPlayOptions options_;

@@ -4,7 +4,6 @@
 
 #include "genreg/functionals/functional.h"
 #include "genreg/solvers/plug_and_play.h"
-#include "genreg/solvers/relative_change_stop.h"
 
 namespace genreg {
 
@@ -34,13 +33,7 @@ torch::Tensor PnpFista::solve(const DataFidelity& given, const torch::Tensor& la
     if (callback && !callback(k, x, data.value(x))) break;
     if (stop.all_done()) break;
   }
-  if (summary) {
-    SolverSummary local;
-    stop.fill(local);
-    local.objective = data.value(x).to(torch::kCPU, torch::kFloat64);
-    local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    *summary = std::move(local);
-  }
+  report(summary, stop, data.value(x), start);
   return x;
 }
 

@@ -3,7 +3,6 @@
 
 #include "genreg/functionals/functional.h"
 #include "genreg/solvers/plug_and_play.h"
-#include "genreg/solvers/relative_change_stop.h"
 
 namespace genreg {
 
@@ -33,13 +32,7 @@ torch::Tensor RegularisationByDenoising::solve(const DataFidelity& given, const 
     if (callback && !callback(k, x, objective(x, dx))) break;
     if (stop.all_done()) break;
   }
-  if (summary) {
-    SolverSummary local;
-    stop.fill(local);
-    local.objective = objective(x, dx).to(torch::kCPU, torch::kFloat64);
-    local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    *summary = std::move(local);
-  }
+  report(summary, stop, objective(x, dx), start);
   return x;
 }
 
