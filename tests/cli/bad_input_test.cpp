@@ -48,6 +48,11 @@ class BadInputTest : public ::testing::Test {
                    d("ae.pt"))
             .status,
         0);
+    ASSERT_EQ(run_genreg("train --model ddpm --indices 0:32 --epochs 1 --channels 4 --diffusion-steps 50 "
+                         "--batch-size 32 --test-indices 0:8 --out " +
+                         d("ddpm.pt"))
+                  .status,
+              0);
     // A checkpoint whose bytes were damaged on disk: 4 KiB overwritten in the middle.
     std::filesystem::copy_file(d("ae.pt"), d("damaged.pt"));
     {
@@ -79,14 +84,12 @@ TempDir* BadInputTest::dir_ = nullptr;
 
 TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
   const std::string out = *dir_ / "out";
-  const std::map<std::string, std::string> values{{"{m}", *dir_ / "m.pt"},
-                                                  {"{ae}", *dir_ / "ae.pt"},
-                                                  {"{nan}", *dir_ / "nan.pt"},
-                                                  {"{damaged}", *dir_ / "damaged.pt"},
-                                                  {"{dncnn}", *dir_ / "dncnn.pt"},
-                                                  {"{file}", *dir_ / "file.txt"},
-                                                  {"{out}", out},
-                                                  {"{out_dir}", dir_->str()}};
+  const std::map<std::string, std::string> values{
+      {"{m}", *dir_ / "m.pt"},         {"{ae}", *dir_ / "ae.pt"},
+      {"{nan}", *dir_ / "nan.pt"},     {"{damaged}", *dir_ / "damaged.pt"},
+      {"{dncnn}", *dir_ / "dncnn.pt"}, {"{ddpm}", *dir_ / "ddpm.pt"},
+      {"{file}", *dir_ / "file.txt"},  {"{out}", out},
+      {"{out_dir}", dir_->str()}};
   const std::vector<BadInput> cases = {
       // Numbers outside their domain, refused while parsing.
       {"--threads 10000 data stats --dataset mnist --indices 0:4", "thread count"},
@@ -164,6 +167,31 @@ TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
        "{out}",
        "--tolerance is not used by pnp-hqs"},
       {"train --model dncnn --bias-free --out {out}/d.pt", "--bias-free is for drunet"},
+      // Diffusion: the model, its role, the sampler's settings.
+      {"reconstruct --measurements {m} --method dps --lambda 1 --out {out}", "needs --diffusion-model"},
+      {"reconstruct --measurements {m} --method dps --lambda 1 --diffusion-model {dncnn} --out {out}",
+       "holds a denoiser (dncnn), not a noise predictor"},
+      {"reconstruct --measurements {m} --method tv --lambda 1 --diffusion-model {ddpm} --out {out}",
+       "--diffusion-model is for the methods that need a noise predictor"},
+      {"reconstruct --measurements {m} --method dps --lambda 1 --diffusion-model {ddpm} --steps 500 --out "
+       "{out}",
+       "sampling steps must be in 1..50"},
+      {"reconstruct --measurements {m} --method diffpir --lambda 1 --diffusion-model {ddpm} --zeta 2 --out "
+       "{out}",
+       "--zeta"},
+      {"reconstruct --measurements {m} --method dps --lambda 1 --diffusion-model {ddpm} --zeta 0.5 --out "
+       "{out}",
+       "--zeta is not used by dps"},
+      {"reconstruct --measurements {m} --method dps --lambda 0 --diffusion-model {ddpm} --out {out}",
+       "dps needs positive, finite lambda"},
+      {"reconstruct --measurements {m} --method tv --lambda 1 --samples 4 --out {out}",
+       "--samples is not used by tv"},
+      {"train --model ddpm --schedule cubic --out {out}/d.pt", "unknown noise schedule 'cubic'"},
+      {"train --model vae --schedule cosine --out {out}/v.pt", "--schedule is for diffusion models"},
+      {"train --model ddpm --latent-dim 4 --out {out}/d.pt", "--latent-dim is not an option of ddpm"},
+      {"sample --generator {ddpm} --sampler euler --out {out}/s.png", "unknown --sampler 'euler'"},
+      {"sample --generator {ae} --steps 10 --out {out}/s.png",
+       "--sampler and --steps are for diffusion models"},
       // Inputs that are not what they claim.
       {"reconstruct --measurements {out_dir} --method tv --lambda 1 --out {out}", "is a folder, not a file"},
       {"sample --generator {file} --out {out}/s.png", "is not a genreg model checkpoint"},

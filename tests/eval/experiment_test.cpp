@@ -24,11 +24,13 @@ TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
     }
     for (const auto& m : spec.methods) {
       EXPECT_FALSE(m.lambdas.empty()) << m.key();
-      // A learned method's model is one of the experiment's generators or denoisers, of the role
-      // the method needs.
+      // A learned method's model is one of the experiment's generators, denoisers or diffusion
+      // models, of the role the method needs.
       if (!m.learned()) continue;
       const auto role = MethodRegistry::instance().at(m.method).needs;
-      const auto& kinds = role == ModelRole::generator ? spec.generators : spec.denoisers;
+      const auto& kinds = role == ModelRole::generator  ? spec.generators
+                          : role == ModelRole::denoiser ? spec.denoisers
+                                                        : spec.diffusion_models;
       EXPECT_NE(std::find(kinds.begin(), kinds.end(), m.model), kinds.end()) << id << " " << m.key();
     }
   }
@@ -67,6 +69,24 @@ TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
       EXPECT_TRUE(inside(m.lambdas, 100.0)) << m.key();
     }
   }
+}
+
+// A table of methods without generators (experiment --only with classical or sampling rows) still
+// shows every value, in one "result" column, and the uncertainty table shows a sampler's coverage.
+TEST(ExperimentSpec, TablesWithoutGeneratorsShowTheirValues) {
+  auto spec = experiment_spec("table1a");
+  spec.generators.clear();
+  const auto truth = torch::full({4, 1, 8, 8}, 0.5f);
+  MethodResult r;
+  r.method = ExperimentMethod{"tv", "", {1.0}};
+  r.x = truth + 0.1f;  // psnr exactly 20 dB
+  r.metrics = compute_metrics(r.x, truth);
+  r.uncertainty = {{"coverage_90", 0.5}, {"coverage_90_support", 0.25}, {"std_error_correlation", 0.1}};
+  r.audit = {{"share_outside", 1.0}, {"share_below", 1.0}, {"share_above", 0.0}};
+  const auto md = experiment_markdown(spec, {r});
+  EXPECT_NE(md.find("| method | result |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| TV | 20.00 +- 0.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| TV | 50.0% | 25.0% | 0.100 | 100.0% (100.0% / 0.0%) |"), std::string::npos) << md;
 }
 
 TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {

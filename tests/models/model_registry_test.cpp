@@ -21,13 +21,21 @@ nlohmann::json tiny_description(const std::string& kind) {
     if (kind == "drunet") d["bias_free"] = false;
     return d;
   }
+  if (ModelRegistry::instance().at(kind).role == ModelRole::noise_predictor)
+    return {{"kind", kind},
+            {"height", 16},
+            {"width", 16},
+            {"features", 4},
+            {"attention", false},
+            {"schedule", {{"kind", "linear"}, {"steps", 50}, {"beta_start", 1e-4}, {"beta_end", 0.02}}}};
   return {{"kind", kind}, {"arch", "paper"}, {"height", 16},
           {"width", 16},  {"latent_dim", 3}, {"channels", 4}};
 }
 
 TEST(ModelRegistry, EveryKindBuildsFromItsDescriptionAndHasARecipe) {
   const auto names = ModelRegistry::instance().names();
-  EXPECT_EQ(names, (std::vector<std::string>{"ae", "dncnn", "drunet", "gan", "gan-hinge", "vae", "wgan-gp"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ae", "ddpm", "dncnn", "drunet", "gan", "gan-hinge", "vae",
+                                             "wgan-gp"}));
   for (const auto& name : names) {
     const auto model = make_model(tiny_description(name));
     EXPECT_EQ(model->kind_name(), name);
@@ -52,7 +60,7 @@ TEST(ModelRegistry, UnknownKindsAreClearErrors) {
     make_model(tiny_description("diffusion"));
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown model kind 'diffusion' (use ae, dncnn, drunet, gan"),
+    EXPECT_NE(std::string(e.what()).find("unknown model kind 'diffusion' (use ae, ddpm, dncnn, drunet, gan"),
               std::string::npos)
         << e.what();
   }

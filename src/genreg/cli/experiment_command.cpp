@@ -19,7 +19,7 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
   cmd->add_option(
       "--generators", a->generators,
-      "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt, drunet.pt); default: train them");
+      "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt, drunet.pt, ddpm.pt); default: train them");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (default: the experiment's, 4 for table1a, 1 for the "
                   "tomography experiments)");

@@ -71,6 +71,11 @@ CLI::Validator real_in_half_open(double min, double max) {
       [](double v, double a, double b) { return v >= a && v < b; }, min, max,
       "a number in [" + CLI::detail::to_string(min) + ", " + CLI::detail::to_string(max) + ")");
 }
+CLI::Validator real_in_closed(double min, double max) {
+  return real_domain(
+      [](double v, double a, double b) { return v >= a && v <= b; }, min, max,
+      "a number in [" + CLI::detail::to_string(min) + ", " + CLI::detail::to_string(max) + "]");
+}
 CLI::Validator thread_count() {
   const int64_t cores = std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
   return integer_domain(0, 4 * cores,

@@ -22,6 +22,8 @@ CLI::Validator positive_real();
 CLI::Validator non_negative_real();
 // Finite reals in [min, max), e.g. Adam's betas and decay rates in [0, 1).
 CLI::Validator real_in_half_open(double min, double max);
+// Finite reals in [min, max].
+CLI::Validator real_in_closed(double min, double max);
 // Thread counts: 0 (every core) to 4x the machine's cores.
 CLI::Validator thread_count();
 

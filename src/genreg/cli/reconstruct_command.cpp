@@ -13,8 +13,8 @@ namespace {
 
 struct ReconstructArgs {
   ReconstructionJob job;
-  int64_t iterations = 0, restarts = 1, inner_iterations = 20;
-  double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0;
+  int64_t iterations = 0, restarts = 1, inner_iterations = 20, samples = 0, steps = 0;
+  double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0;
   bool no_box = false;
   std::string prior = "l2", optimizer = "backtracking";
 };
@@ -35,7 +35,10 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
       {"--tolerance", "tolerance"},
       {"--inner-iterations", "inner_iterations"},
       {"--no-box", "no_box"},
-      {"--denoiser-sigma", "denoiser_sigma"}};
+      {"--denoiser-sigma", "denoiser_sigma"},
+      {"--samples", "samples"},
+      {"--steps", "steps"},
+      {"--zeta", "zeta"}};
   std::vector<std::string> given;
   for (const auto& [option, setting] : options)
     if (cmd.get_option(option)->count() > 0) given.push_back(setting);
@@ -60,7 +63,10 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
                        .tolerance(a.tolerance)
                        .box(!a.no_box)
                        .generative(g)
-                       .denoiser_sigma(a.denoiser_sigma);
+                       .denoiser_sigma(a.denoiser_sigma)
+                       .samples(a.samples)
+                       .steps(a.steps)
+                       .zeta(a.zeta);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
   ctx.emit(run_reconstruction_job(a.job, ctx.text()));
@@ -85,6 +91,11 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option(
       "--denoiser-sigma", a->denoiser_sigma,
       "Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start; 0: the method's default)");
+  cmd->add_option("--diffusion-model", a->job.diffusion,
+                  "Diffusion model checkpoint (dps, diffpir) from genreg train --model ddpm");
+  cmd->add_option("--samples", a->samples, "Posterior samplers: samples per image (default 8)");
+  cmd->add_option("--steps", a->steps, "Posterior samplers: sampling steps (default dps 250, diffpir 100)");
+  cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 0.3)");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (the lowest objective is kept)")
       ->capture_default_str();
@@ -117,6 +128,9 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                       {"--iterations", non_negative_integer(10000000)},
                       {"--tolerance", non_negative_real()},
                       {"--denoiser-sigma", real_in_half_open(0.0, 1.0)},
+                      {"--samples", positive_integer(10000)},
+                      {"--steps", positive_integer(100000)},
+                      {"--zeta", real_in_closed(0.0, 1.0)},
                       {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });
 }

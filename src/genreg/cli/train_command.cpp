@@ -24,20 +24,26 @@ std::string default_log_dir(const std::string& checkpoint) {
 
 void add_train_command(CLI::App& app, Commands& commands) {
   auto* train = app.add_subcommand(
-      "train", "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan) or a denoiser (dncnn, drunet)");
+      "train",
+      "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan), a denoiser (dncnn, drunet) or a "
+      "diffusion model (ddpm)");
   struct Args {
     DatasetArgs data;
-    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise, noise_range = "0:0.5";
+    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise, noise_range = "0:0.5",
+                      schedule = "linear";
+    int64_t diffusion_steps = 1000;
     int64_t depth = 8;
     int64_t latent_dim = 0, channels = 32, epochs = 0, batch_size = 0, critic_steps = 0, pretrain = 0,
             warmup = 0, log_every = 0, stop_after = 0;
     double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0;
-    bool resume = false, bias_free = false;
+    bool resume = false, bias_free = false, attention = false;
   };
   auto a = std::make_shared<Args>();
   train
-      ->add_option("--model", a->kind,
-                   "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators) or dncnn, drunet (denoisers)")
+      ->add_option(
+          "--model", a->kind,
+          "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators), dncnn, drunet (denoisers) or ddpm "
+          "(diffusion)")
       ->required();
   train
       ->add_option("--noise-range", a->noise_range,
@@ -47,6 +53,11 @@ void add_train_command(CLI::App& app, Commands& commands) {
       "--depth", a->depth,
       "Denoisers: dncnn's convolutions (default 8), drunet's residual blocks per stage (default 1)");
   train->add_flag("--bias-free", a->bias_free, "drunet: no biases (Mohan et al. 2020)");
+  train->add_option("--schedule", a->schedule, "ddpm: noise schedule, linear or cosine")
+      ->capture_default_str();
+  train->add_option("--diffusion-steps", a->diffusion_steps, "ddpm: the number T of diffusion steps")
+      ->capture_default_str();
+  train->add_flag("--attention", a->attention, "ddpm: self-attention at the lowest resolution");
   train->add_option("--arch", a->arch, "Architecture: paper or resnet")->capture_default_str();
   a->data.add_to(train, "train");
   train->get_option("--dataset")->required(false)->default_str("mnist");
@@ -69,7 +80,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train->add_option("--critic-steps", a->critic_steps, "GANs: critic steps per generator step");
   train->add_option("--r1-weight", a->r1, "gan-hinge: R1 penalty weight gamma (default 1)");
   train->add_option("--ema-decay", a->ema,
-                    "gan-hinge: decay of the generator's moving average (default 0.999)");
+                    "gan-hinge, ddpm: decay of the moving average of the weights (default 0.999)");
   train->add_option(
       "--operator", a->operator_spec,
       "Conditional kinds: train on pairs (x, A x + e) simulated with this operator (as simulate)");
@@ -101,7 +112,8 @@ void add_train_command(CLI::App& app, Commands& commands) {
                         {"--ema-decay", real_in_half_open(0, 1)},
                         {"--log-every", positive_integer()},
                         {"--stop-after", positive_integer(100000)},
-                        {"--depth", integer_in(1, 64)}});
+                        {"--depth", integer_in(1, 64)},
+                        {"--diffusion-steps", integer_in(2, 100000)}});
   commands.add(train, [=](Context& ctx) {
     ModelRegistry::instance().at(a->kind);                         // names the model kinds
     const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train
@@ -122,6 +134,9 @@ void add_train_command(CLI::App& app, Commands& commands) {
     const auto role = ModelRegistry::instance().at(a->kind).role;
     nlohmann::json description;
     std::string about;
+    if (role != ModelRole::noise_predictor)
+      for (const char* option : {"--schedule", "--diffusion-steps", "--attention"})
+        require(train->count(option) == 0, option, " is for diffusion models (ddpm), not ", a->kind);
     if (role == ModelRole::generator) {
       for (const char* option : {"--noise-range", "--depth", "--bias-free"})
         require(train->count(option) == 0, option, " is for denoisers, not ", a->kind);
@@ -152,6 +167,16 @@ void add_train_command(CLI::App& app, Commands& commands) {
       if (a->bias_free) description["bias_free"] = true;
       description = make_model(description)->describe();  // the kind's defaults filled in, checked
       about = "depth " + description.at("depth").dump() + ", noise " + a->noise_range;
+    } else if (role == ModelRole::noise_predictor) {
+      for (const char* option : {"--arch", "--latent-dim", "--noise-range", "--depth", "--bias-free"})
+        require(train->count(option) == 0, option, " is not an option of ", a->kind);
+      description = {
+          {"kind", a->kind},           {"height", data.height()},
+          {"width", data.width()},     {"features", a->channels},
+          {"attention", a->attention}, {"schedule", {{"kind", a->schedule}, {"steps", a->diffusion_steps}}}};
+      description = make_model(description)->describe();
+      about = a->schedule + " schedule, T " + std::to_string(a->diffusion_steps) + ", features " +
+              std::to_string(a->channels) + (a->attention ? ", attention" : "");
     } else {
       fail("genreg train cannot build a ", to_string(role), " (", a->kind, ") yet");
     }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
+#include "genreg/eval/uncertainty.h"
 #include "genreg/models/model_config.h"
 #include "genreg/solvers/method_registry.h"
 
@@ -39,13 +40,15 @@ namespace {
 // read a mu (MethodInfo::settings).
 struct Grid {
   std::string lambda, mu;
-  double denoiser_sigma = 0.0;  // plug-and-play: 0 for the method's default
-  int64_t iterations = 0;       // plug-and-play: 0 for the method's default
+  double denoiser_sigma = 0.0;     // plug-and-play: 0 for the method's default
+  int64_t iterations = 0;          // plug-and-play: 0 for the method's default
+  int64_t samples = 0, steps = 0;  // posterior samplers: 0 for the method's default
 };
 using Grids = std::map<std::string, Grid>;
 
-// The plug-and-play rows of every experiment, beside the paper's methods.
+// The plug-and-play and posterior-sampling rows of every experiment, beside the paper's methods.
 const std::vector<std::string> kPlugAndPlayRows = {"pnp-hqs", "pnp-admm", "red"};
+const std::vector<std::string> kDiffusionRows = {"dps", "diffpir"};
 
 Grids grids_for(const std::string& experiment_id) {
   if (experiment_id == "table1b") {
@@ -94,6 +97,8 @@ Grids grids_for(const std::string& experiment_id) {
             {"tv", {"1e-1:1e2:10", ""}},
             {"tikhonov", {"1e0:1e4:9", ""}}};
   }
+  // Posterior sampling with the committed mnist DDPM (30 epochs), 8 samples per image, on the 20
+  // validation images (BENCHMARKS.md, "Diffusion"): see the dps and diffpir grids below.
   // table1a, mnist cs:150, VAE on 10 validation images: hard peaked at 0.01 (AE), relaxed at lambda 10
   // (1 and 100 lost 2-3 dB; mu 1e-3..1e-2 alike, 0.1 worse), sparse at lambda 10-100, mu 0.01.
   // Plug-and-play with the mnist DRUNet on 15 validation images (BENCHMARKS.md, "Plug-and-play"):
@@ -107,6 +112,8 @@ Grids grids_for(const std::string& experiment_id) {
           {"pnp-hqs", {"1e-3:1e-1:3", "", 0.0, 100}},
           {"pnp-admm", {"3e-1:3e0:5", "", 0.3, 0}},
           {"red", {"1e-3:1e-1:3", "", 0.05, 0}},
+          {"dps", {"1e-1:1e0:3", "", 0.0, 0, 8, 0}},
+          {"diffpir", {"1e-2:1e0:3", "", 0.0, 0, 8, 0}},
           {"tv", {"1e-1:1e2:10", ""}},
           {"tikhonov", {"1e-1:1e3:9", ""}}};
 }
@@ -125,13 +132,18 @@ std::vector<ExperimentMethod> methods_for(const ExperimentSpec& spec,
                             parse_lambda_grid(grid.lambda),
                             reads_mu ? parse_lambda_grid(grid.mu) : std::vector<double>{1.0},
                             grid.denoiser_sigma,
-                            grid.iterations};
+                            grid.iterations,
+                            grid.samples,
+                            grid.steps};
   };
   std::vector<ExperimentMethod> out;
   for (const auto& m : generative_methods)
     for (const auto& kind : spec.generators) out.push_back(method(m, kind));
   for (const auto& m : pnp_methods)
     for (const auto& kind : spec.denoisers) out.push_back(method(m, kind));
+  for (const auto& m : kDiffusionRows)
+    for (const auto& kind : spec.diffusion_models)
+      if (grids.count(m)) out.push_back(method(m, kind));
   out.push_back(method("tv", ""));
   out.push_back(method("tikhonov", ""));
   return out;
@@ -167,6 +179,7 @@ ExperimentSpec experiment_spec(const std::string& id) {
                       : "Paper Table 1 (b): shapes, parallel-beam tomography, noise 0.1";
     s.generators = {"ae", "vae", "wgan-gp"};
     s.denoisers = {"drunet"};
+    if (a) s.diffusion_models = {"ddpm"};
     if (!a) use_shapes_recipe(s);
     s.methods = methods_for(s, {"hard", "relaxed", "sparse"}, kPlugAndPlayRows, grids_for(id));
     // psnr_paper, mean +- std over the paper's test images.
@@ -228,6 +241,10 @@ nlohmann::json MethodResult::to_json(bool per_image) const {
                       {"metrics", metrics_to_json(metrics, per_image)}};
   if (method.denoiser_sigma > 0) j["denoiser_sigma"] = method.denoiser_sigma;
   if (method.iterations > 0) j["iterations"] = method.iterations;
+  if (method.samples > 0) j["samples"] = method.samples;
+  if (method.steps > 0) j["steps"] = method.steps;
+  if (!uncertainty.is_null()) j["uncertainty"] = uncertainty;
+  if (!audit.is_null()) j["audit"] = audit;
   if (method.reads_mu()) {
     j["mu"] = mu;
     j["mu_grid"] = method.mus;
@@ -247,7 +264,12 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
   auto settings = [&](double mu) {
     auto o = options.generative;
     o.mu(mu);
-    auto s = MethodSettings().generative(o).denoiser_sigma(method.denoiser_sigma);
+    auto s = MethodSettings()
+                 .generative(o)
+                 .denoiser_sigma(method.denoiser_sigma)
+                 .samples(method.samples)
+                 .steps(method.steps)
+                 .seed(options.generative.seed());
     if (info.needs != ModelRole::generator) s.iterations(method.iterations);
     return s;
   };
@@ -283,7 +305,12 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
     out.u = res.u.to(torch::kCPU, torch::kFloat32);
   }
   out.validation_psnr = best;
-  out.metrics = compute_metrics(out.x, report.x_true.to(torch::kCPU, torch::kFloat32));
+  const auto truth = report.x_true.to(torch::kCPU, torch::kFloat32);
+  out.metrics = compute_metrics(out.x, truth);
+  if (res.samples.defined()) out.uncertainty = summarise_uncertainty(res.samples, truth).to_json();
+  out.audit =
+      audit_data_fidelity(std::get<0>(res.discrepancy.min(1)), report.make_op()->range_size(), report.sigma)
+          .to_json();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -322,18 +349,21 @@ std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<Me
     return nullptr;
   };
   std::ostringstream md;
+  // A column per generator; one "result" column when none is run (--only without generative rows).
+  const std::vector<std::string> columns =
+      spec.generators.empty() ? std::vector<std::string>{""} : spec.generators;
   auto table = [&](const std::string& name, int digits, bool with_paper) {
     md << "\n### " << name << (with_paper ? " (ours / paper)" : "") << "\n\n| method |";
-    for (const auto& g : spec.generators) md << " " << model_label(g) << " |";
+    for (const auto& g : columns) md << " " << (g.empty() ? std::string("result") : model_label(g)) << " |";
     md << "\n|---|";
-    for (size_t k = 0; k < spec.generators.size(); ++k) md << "---|";
+    for (size_t k = 0; k < columns.size(); ++k) md << "---|";
     md << "\n";
     for (const auto& method : rows) {
       const auto* single = find(method, "");
       const bool generative = !single;
       md << "| " << (generative ? method : single->method.label()) << " |";
-      for (size_t k = 0; k < spec.generators.size(); ++k) {
-        const auto* r = find(method, generative ? spec.generators[k] : "");
+      for (size_t k = 0; k < columns.size(); ++k) {
+        const auto* r = find(method, generative ? columns[k] : "");
         std::string text = "-";
         if (r && (generative || k == 0)) {
           text = cell(metric(*r, name).summary, digits);
@@ -377,7 +407,35 @@ std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<Me
     md << "| " << r.method.label() << " | " << number(r.lambda, 4, false) << " | "
        << (r.method.reads_mu() ? number(r.mu, 4, false) : "-") << " | " << number(r.validation_psnr, 2, true)
        << " | " << number(r.seconds, 1, true) << " |\n";
+  md << "\n### Uncertainty and data fidelity\n\nCoverage of the central 90% intervals (mean +- 1.645 std of "
+        "the "
+        "samples) over all pixels and over the support (truth or mean above 0.01); the correlation of the "
+        "std with the absolute error; the share of report images whose ||A x - y||^2 / sigma^2 lies outside "
+        "the chi-square 99% interval of true images (below: fits the noise; above: misses the data).\n\n"
+        "| method | coverage (all) | coverage (support) | std-error correlation | audit: outside (below / "
+        "above) |\n|---|---|---|---|---|\n";
+  for (const auto& r : results) {
+    const bool sampled = !r.uncertainty.is_null();
+    md << "| " << r.method.label() << " | " << (sampled ? percent_of(r.uncertainty, "coverage_90") : "-")
+       << " | " << (sampled ? percent_of(r.uncertainty, "coverage_90_support") : "-") << " | "
+       << (sampled && r.uncertainty["std_error_correlation"].is_number()
+               ? number(r.uncertainty["std_error_correlation"].get<double>(), 3, true)
+               : "-")
+       << " | "
+       << (r.audit.is_null()
+               ? "-"
+               : percent_of(r.audit, "share_outside") + " (" + percent_of(r.audit, "share_below") + " / " +
+                     percent_of(r.audit, "share_above") + ")")
+       << " |\n";
+  }
   return md.str();
+}
+
+std::string percent_of(const nlohmann::json& j, const std::string& key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return "-";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << 100.0 * j[key].get<double>() << "%";
+  return out.str();
 }
 
 }  // namespace genreg

@@ -27,6 +27,8 @@ struct ExperimentMethod {
   // Plug-and-play: the denoiser's strength and the iteration budget (0: the method's defaults).
   double denoiser_sigma = 0.0;
   int64_t iterations = 0;
+  // Posterior samplers: samples per image and sampling steps (0: the method's defaults).
+  int64_t samples = 0, steps = 0;
 
   bool learned() const { return !model.empty(); }
   // True for methods whose registration reads mu (their grid is searched).
@@ -57,6 +59,8 @@ struct ExperimentSpec {
   // Denoiser kinds for the plug-and-play rows, found as DIR/KIND.pt in the models folder or trained
   // on the experiment's training images with noise levels drawn from [0, 0.5] (PROTOCOL.md).
   std::vector<std::string> denoisers;
+  // Diffusion model kinds for the posterior-sampling rows (dps, diffpir), found or trained alike.
+  std::vector<std::string> diffusion_models;
   std::vector<ExperimentMethod> methods;
   std::map<std::string, PaperCell> paper;  // by ExperimentMethod::key()
   // Starts per image of every generative solve (the first at the encoder of the back-projection
@@ -88,6 +92,9 @@ struct MethodResult {
   std::vector<MetricValues> metrics;
   // Validation PSNR over the grid, one curve per mu: (mus, lambdas).
   std::vector<std::vector<double>> validation_curve;
+  // Sampling methods: coverage and calibration (eval/uncertainty.h), else null. Every method: the
+  // data-fidelity audit of its report reconstructions.
+  nlohmann::json uncertainty, audit;
 
   nlohmann::json to_json(bool per_image = false) const;
 };
@@ -101,5 +108,8 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
 // Tables of psnr_paper (beside the paper's numbers), psnr and ssim: rows are methods, columns the
 // generators, as in the paper's Table 1.
 std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<MethodResult>& results);
+
+// "87.3%" for the share `key` of `j`, "-" where it is missing or null.
+std::string percent_of(const nlohmann::json& j, const std::string& key);
 
 }  // namespace genreg

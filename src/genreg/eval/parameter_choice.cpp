@@ -66,7 +66,7 @@ SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
   const auto op = m.make_op();
   const int64_t n = m.size(), l = static_cast<int64_t>(lambdas.size()), r = method.starts_per_image();
   // One batch holds every lambda for a chunk of images (images x lambdas x starts samples).
-  const int64_t chunk = std::max<int64_t>(1, max_samples / (l * r));
+  const int64_t chunk = std::max<int64_t>(1, max_samples / (l * method.batch_per_image()));
   std::vector<torch::Tensor> xs, objectives, discrepancies, psnrs;
   SweepResult out;
   out.lambdas = lambdas;
@@ -116,8 +116,8 @@ Reconstruction reconstruct(const Reconstructor& method, const Measurements& m, c
   require(lambda.dim() == 1 && lambda.size(0) == m.size(), "one lambda per image is needed");
   require(max_samples >= 1, "the batch must hold at least one sample");
   const auto op = m.make_op();
-  const int64_t n = m.size(), r = method.starts_per_image();
-  const int64_t chunk = std::max<int64_t>(1, max_samples / r);
+  const int64_t n = m.size();
+  const int64_t chunk = std::max<int64_t>(1, max_samples / method.batch_per_image());
   std::vector<Reconstruction> parts;
   SolverSummary chunk_summary;
   double seconds = 0.0;

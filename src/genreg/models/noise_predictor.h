@@ -6,6 +6,10 @@
 // only this and the schedule abar the model was trained with. Kinds of this role register with
 // ModelRole::noise_predictor.
 //
+// Diffusion runs on images mapped to [-1, 1] (Ho et al. 2020, section 3.3): x_0 = 2 x - 1 for an
+// image x on genreg's [0, 1] scale (to_diffusion_space / to_image_space below), so that a
+// schedule's abar_t means the same signal-to-noise ratio as in the literature.
+//
 // Contract: deterministic in eval mode, differentiable in x_t (DPS back-propagates through it),
 // each sample processed alone.
 #include <torch/torch.h>
@@ -22,5 +26,8 @@ class NoisePredictor {
   // abar_t for t = 0 .. T-1: (T) float64 on the CPU, decreasing from near 1 towards 0.
   virtual torch::Tensor alphas_cumprod() const = 0;
 };
+
+inline torch::Tensor to_diffusion_space(const torch::Tensor& image) { return 2.0 * image - 1.0; }
+inline torch::Tensor to_image_space(const torch::Tensor& x0) { return 0.5 * (x0 + 1.0); }
 
 }  // namespace genreg

@@ -51,6 +51,8 @@ nlohmann::json untrained_description(const ExperimentSpec& spec, const std::stri
     config.validate();
     return config.to_json();
   }
+  if (ModelRegistry::instance().at(kind).role == ModelRole::noise_predictor)
+    return make_model({{"kind", kind}, {"height", height}, {"width", width}})->describe();
   return make_model(
              {{"kind", kind}, {"height", height}, {"width", width}, {"noise_low", 0.0}, {"noise_high", 0.5}})
       ->describe();
@@ -76,7 +78,9 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
     os << to_string(role) << " " << kind << ": " << path << "\n";
   } else {
     // Generators keep their folder name of earlier runs (kept results refer to it).
-    const fs::path folder = fs::path(a.out) / (role == ModelRole::generator ? "generators" : "denoisers");
+    const fs::path folder = fs::path(a.out) / (role == ModelRole::generator  ? "generators"
+                                               : role == ModelRole::denoiser ? "denoisers"
+                                                                             : "diffusion");
     path = (folder / (kind + ".pt")).string();
     auto train_options = DatasetOptions().split("train");
     if (!spec.train_indices.empty()) train_options.range(IndexRange::parse(spec.train_indices));
@@ -155,6 +159,8 @@ std::optional<MethodResult> restore(const StoredResult& s, const ExperimentMetho
     r.validation_psnr = j.at("validation_psnr").get<double>();
     r.seconds = j.at("seconds").get<double>();
     r.validation_curve = j.at("validation_curve").get<std::vector<std::vector<double>>>();
+    r.uncertainty = j.value("uncertainty", nlohmann::json());
+    r.audit = j.value("audit", nlohmann::json());
     r.x = load_tensor((s.dir / "x.pt").string());
     if (fs::exists(s.dir / "u.pt")) {
       r.gz = load_tensor((s.dir / "gz.pt").string());
@@ -231,11 +237,12 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     };
     used(spec.generators);
     used(spec.denoisers);
+    used(spec.diffusion_models);
   }
   const auto t0 = Clock::now();
   // The kept methods, trained generators and measurements are the resumption cache.
   prepare_output_folder(a.out, PreviousRun::clear,
-                        {"methods/", "generators/", "denoisers/", "measurements.pt"});
+                        {"methods/", "generators/", "denoisers/", "diffusion/", "measurements.pt"});
   os << spec.id << ": " << spec.description << "\n";
 
   nlohmann::json summary = {{"experiment", spec.id},
@@ -251,7 +258,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                             {"seed", a.seed},
                             {"device", a.device.str()},
                             {"generators", nlohmann::json::object()},
-                            {"denoisers", nlohmann::json::object()}};
+                            {"denoisers", nlohmann::json::object()},
+                            {"diffusion_models", nlohmann::json::object()}};
 
   // 1. The ground truth: test images up to the end of the later range.
   const auto validation_range = IndexRange::parse(spec.validation);
@@ -265,15 +273,21 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
 
   // 2. Generators and denoisers.
   std::map<std::string, ModelPtr> models;
-  for (const auto* kinds : {&spec.generators, &spec.denoisers}) {
+  const std::vector<std::pair<const std::vector<std::string>*, std::string>> roles = {
+      {&spec.generators, "generators"},
+      {&spec.denoisers, "denoisers"},
+      {&spec.diffusion_models, "diffusion_models"}};
+  for (const auto& [kinds, key] : roles) {
     for (const auto& kind : *kinds) {
       nlohmann::json record;
       models[kind] = obtain_model(spec, kind, a, data.height(), data.width(), os, record);
-      summary[kinds == &spec.generators ? "generators" : "denoisers"][kind] = record;
+      summary[key][kind] = record;
     }
   }
   const auto model_record = [&](const std::string& kind) -> const nlohmann::json& {
-    return summary["generators"].contains(kind) ? summary["generators"][kind] : summary["denoisers"][kind];
+    for (const auto& [kinds, key] : roles)
+      if (summary[key].contains(kind)) return summary[key][kind];
+    fail("no model record for ", kind);
   };
   const double training_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
@@ -308,6 +322,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                                {"seed", a.seed}};
     if (method.denoiser_sigma > 0) settings["denoiser_sigma"] = method.denoiser_sigma;
     if (method.iterations > 0) settings["iterations"] = method.iterations;
+    if (method.samples > 0) settings["samples"] = method.samples;
+    if (method.steps > 0) settings["steps"] = method.steps;
     if (method.learned()) {
       const auto& info = MethodRegistry::instance().at(method.method);
       if (info.needs == ModelRole::generator) {
@@ -332,6 +348,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       const auto& model = models.at(method.model);
       priors.generator = std::dynamic_pointer_cast<Generator>(model);
       priors.denoiser = std::dynamic_pointer_cast<Denoiser>(model);
+      priors.noise_predictor = std::dynamic_pointer_cast<NoisePredictor>(model);
     }
     auto r = run_experiment_method(method, priors, validation, report, run);
     store(stored, r, settings);
@@ -340,6 +357,9 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
        << ", ssim " << format_fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
     if (method.reads_mu()) os << ", mu " << r.mu;
     os << "; " << format_fixed(r.seconds, 1) << " s)\n";
+    if (!r.uncertainty.is_null())
+      os << "  90% intervals cover " << percent_of(r.uncertainty, "coverage_90") << " of the pixels, "
+         << percent_of(r.uncertainty, "coverage_90_support") << " of the support's\n";
     results.push_back(r);
   }
 

@@ -9,6 +9,7 @@
 #include "genreg/data/index_range.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/eval/parameter_choice.h"
+#include "genreg/eval/uncertainty.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/html_report.h"
 #include "genreg/io/image_grid.h"
@@ -20,6 +21,7 @@
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/operators/operator_spec.h"
+#include "genreg/solvers/diffusion_posterior.h"
 
 namespace genreg {
 namespace {
@@ -94,6 +96,67 @@ nlohmann::json sweep_json(const SweepResult& s, double mu, bool with_mu) {
   return rows;
 }
 
+std::string percent(double share) {
+  return std::isfinite(share) ? format_significant(100.0 * share, 3) + "%" : std::string("n/a");
+}
+
+// Coverage, calibration and the sample figure of a sampling method (eval/uncertainty.h), on the
+// report images: samples (N, K, 1, H, W), truth (N, 1, H, W), back-projections A^T y (N, 1, H, W).
+void report_uncertainty(const torch::Tensor& samples, const torch::Tensor& truth,
+                        const torch::Tensor& backprojection, const std::string& out, nlohmann::json& summary,
+                        HtmlReport& html, std::ostream& os) {
+  const auto u = summarise_uncertainty(samples, truth);
+  summary["uncertainty"] = u.to_json();
+  os << "  90% intervals of " << u.samples << " samples cover " << percent(u.coverage) << " of the pixels, "
+     << percent(u.coverage_support) << " of the support's";
+  if (std::isfinite(u.quantile_coverage_support))
+    os << " (5-95% quantiles: " << percent(u.quantile_coverage_support) << ")";
+  os << "; std / |error| correlation " << format_significant(u.std_error_correlation, 3) << "\n";
+  html.heading("Uncertainty (" + std::to_string(u.samples) + " samples per image)", 2)
+      .table({"statistic", "value"},
+             {{"coverage of mean +- 1.645 std, all pixels", percent(u.coverage)},
+              {"the same, support (truth or mean non-zero)", percent(u.coverage_support)},
+              {"coverage of the 5%-95% quantiles (K >= 20), support", percent(u.quantile_coverage_support)},
+              {"coverage of the image mean intensity's interval, images", percent(u.image_coverage)},
+              {"correlation of std with |error|", format_significant(u.std_error_correlation, 3)}});
+  const int64_t shown = std::min<int64_t>(8, samples.size(0));
+  const auto s = samples.narrow(0, 0, shown).to(torch::kCPU, torch::kFloat32);
+  const auto t = truth.narrow(0, 0, shown).to(torch::kCPU, torch::kFloat32);
+  const auto b = backprojection.narrow(0, 0, shown).to(torch::kCPU, torch::kFloat32);
+  const auto mean = s.mean(1), std = s.size(1) > 1 ? s.std(1, true) : torch::zeros_like(mean);
+  const double std_max = std::max(1e-6, std.max().item<double>());
+  std::vector<GridRow> rows = {{t},
+                               {b, Colormap::grey, b.min().item<double>(), b.max().item<double>()},
+                               {mean},
+                               {std, Colormap::heat, 0.0, std_max},
+                               {(mean - t).abs(), Colormap::heat, 0.0, std_max}};
+  for (int64_t k = 0; k < std::min<int64_t>(3, s.size(1)); ++k) rows.push_back({s.select(1, k)});
+  write_comparison_grid((fs::path(out) / "samples.png").string(), rows);
+  html.figure("samples.png",
+              "truth / A^T y / posterior mean / std / |error| (std and error on one heat scale, 0 to " +
+                  format_significant(std_max, 3) + ") / single samples");
+  PlotPanel calibration{"calibration of mean +- z std (support)",
+                        "nominal coverage",
+                        "observed coverage",
+                        false,
+                        false,
+                        {},
+                        {},
+                        {}};
+  calibration.series.push_back({"observed", u.levels, u.level_coverage});
+  calibration.series.push_back({"ideal", u.levels, u.levels});
+  PlotPanel z{"z-scores (truth - mean) / std, support", "z", "pixels", false, false, {}, {}, {}};
+  PlotSeries counts{"count", {}, u.z_counts};
+  counts.kind = SeriesKind::bars;
+  for (size_t i = 0; i < u.z_counts.size(); ++i) counts.x.push_back(0.5 * (u.z_edges[i] + u.z_edges[i + 1]));
+  z.series.push_back(counts);
+  write_line_plot((fs::path(out) / "calibration.png").string(), {calibration, z}, 520, 400);
+  html.figure(
+      "calibration.png",
+      "observed against nominal coverage (below the diagonal: overconfident), and the z-score histogram "
+      "(a calibrated sampler's is close to N(0, 1))");
+}
+
 }  // namespace
 
 std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& validate, int64_t n) {
@@ -125,6 +188,11 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
           "--denoiser is for the methods that need ", needs_text(ModelRole::denoiser), ", not ", job.method);
   require(info.needs != ModelRole::denoiser || !job.denoiser.empty(), "--method ", job.method,
           " needs --denoiser CHECKPOINT (from genreg train --model dncnn or drunet)");
+  require(info.needs == ModelRole::noise_predictor || job.diffusion.empty(),
+          "--diffusion-model is for the methods that need ", needs_text(ModelRole::noise_predictor), ", not ",
+          job.method);
+  require(info.needs != ModelRole::noise_predictor || !job.diffusion.empty(), "--method ", job.method,
+          " needs --diffusion-model CHECKPOINT (from genreg train --model ddpm)");
   const Rule rule = parameter_rule(job, info);
   require(job.mu_grid.empty() || rule == Rule::validation,
           "--mu-grid is chosen with --lambda-grid on --validate");
@@ -144,6 +212,14 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     priors.denoiser = std::dynamic_pointer_cast<Denoiser>(model);
     require(static_cast<bool>(priors.denoiser), job.denoiser, " does not hold a denoiser");
   }
+  if (info.needs == ModelRole::noise_predictor) {
+    auto model = load_model(job.diffusion, ModelRole::noise_predictor, job.device);
+    require(model->image_size() == std::vector<int64_t>{m.height, m.width}, job.diffusion, " was trained on ",
+            model->image_size()[0], "x", model->image_size()[1], " images, not the ", m.height, "x", m.width,
+            " images of ", job.measurements);
+    priors.noise_predictor = std::dynamic_pointer_cast<NoisePredictor>(model);
+    require(static_cast<bool>(priors.noise_predictor), job.diffusion, " does not hold a noise predictor");
+  }
   const bool reads_mu = info.reads("mu");
   const std::vector<double> mus = !job.mu_grid.empty() ? parse_lambda_grid(job.mu_grid)
                                                        : std::vector<double>{parse_number(job.mu, "--mu")};
@@ -153,6 +229,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     auto g = settings.generative();
     g.mu(mu).seed(job.seed);
     settings.generative(g);
+    settings.seed(job.seed);
     return make_method(job.method, settings, priors);
   };
   const auto method = method_for(mus.front());
@@ -191,6 +268,16 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     summary["denoiser"] = job.denoiser;
     summary["denoiser_noise_range"] = priors.denoiser->noise_range();
     if (job.settings.denoiser_sigma() > 0) summary["denoiser_sigma"] = job.settings.denoiser_sigma();
+  }
+  if (priors.noise_predictor) {
+    summary["diffusion_model"] = job.diffusion;
+    if (auto* model = dynamic_cast<Model*>(priors.noise_predictor.get()))
+      summary["model"] = model->describe();
+    if (const auto* sampler = dynamic_cast<const DiffusionPosteriorSampler*>(method.get())) {
+      summary["samples"] = sampler->options().samples();
+      summary["steps"] = sampler->options().steps();
+      if (info.reads("zeta")) summary["zeta"] = sampler->options().zeta();
+    }
   }
   auto progress = [&](int64_t done, int64_t total, double seconds) {
     os << "  sweep: " << done << "/" << total << " solves, " << format_significant(seconds, 3) << " s, ETA "
@@ -295,8 +382,20 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     save_tensor((fs::path(job.out) / "deviation.npy").string(), result.u);
   }
   DataFidelity data(op, m.y, m.sigma);
-  summary["discrepancy_mean"] = data.discrepancy(x.to(m.y.scalar_type())).mean().item<double>();
+  const auto discrepancy = data.discrepancy(x.to(m.y.scalar_type()));
+  summary["discrepancy_mean"] = discrepancy.mean().item<double>();
   summary["objective_mean"] = std::get<0>(result.objective.min(1)).mean().item<double>();
+  // The data-fidelity audit of the report images (every method).
+  const auto audit =
+      audit_data_fidelity(discrepancy.index_select(0, report.to(discrepancy.device())), count, m.sigma);
+  summary["audit"] = audit.to_json();
+  os << "  data-fidelity audit: " << percent(audit.share_below + audit.share_above)
+     << " of the report images outside the chi-square 99% interval of true images ("
+     << percent(audit.share_below) << " fit the noise, " << percent(audit.share_above) << " miss the data)\n";
+  if (result.samples.defined()) {
+    save_tensor((fs::path(job.out) / "samples.npy").string(), result.samples.to(torch::kFloat32));
+    save_tensor((fs::path(job.out) / "std.npy").string(), result.std.to(torch::kFloat32));
+  }
   HtmlReport html("genreg reconstruct: " + job.method + " on " + m.operator_spec);
   std::string about = std::to_string(n) + " images from " + m.dataset + " " + m.split + ", noise " +
                       m.noise.str() + ", measurement level M sigma^2 = " + format_significant(level) +
@@ -325,6 +424,10 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     }
     html.heading("Metrics on " + std::to_string(report_cpu.numel()) + " images", 2)
         .table({"metric", "mean", "std"}, rows);
+    if (result.samples.defined())
+      report_uncertainty(result.samples.index_select(0, report.to(result.samples.device())), truth,
+                         op->adjoint(m.y.index_select(0, report.to(m.y.device()))), job.out, summary, html,
+                         os);
     const auto t_shown =
         m.x_true.index_select(0, shown_idx.to(m.x_true.device())).to(x.device(), torch::kFloat32);
     write_comparison_grid((fs::path(job.out) / "grid.png").string(),

@@ -21,6 +21,7 @@ struct ReconstructionJob {
   MethodSettings settings;   // restarts, prior, optimizer, iterations, ... (mu comes from `mu`)
   std::string generator;     // checkpoint, for methods that need a generator
   std::string denoiser;      // checkpoint, for methods that need a denoiser (plug-and-play)
+  std::string diffusion;     // checkpoint, for methods that need a noise predictor (dps, diffpir)
   // The parameter rule: `lambda` a value, or "auto:discrepancy" (with `lambda_grid` or a default
   // grid); or `lambda_grid` "A:B:N" chosen on the images `validate` ("I:J", positions in the file).
   std::string lambda, lambda_grid, validate;
@@ -28,7 +29,7 @@ struct ReconstructionJob {
   int64_t batch = 2048;           // samples (images x lambdas x starts) solved at once
   std::string out;                // output folder
   torch::Device device = torch::kCPU;
-  uint64_t seed = 0;  // seed of the random starts
+  uint64_t seed = 0;  // seed of the random starts and of posterior samples
 };
 
 // Runs the job; progress lines go to `log`. Returns the document also written to OUT/results.json

@@ -53,6 +53,9 @@ ReconstructorPtr make_method(const std::string& name, const MethodSettings& sett
           " needs ", needs_text(info.needs), " (--generator CHECKPOINT from genreg train)");
   require(info.needs != ModelRole::denoiser || static_cast<bool>(priors.denoiser), "method ", name, " needs ",
           needs_text(info.needs), " (--denoiser CHECKPOINT from genreg train --model dncnn|drunet)");
+  require(info.needs != ModelRole::noise_predictor || static_cast<bool>(priors.noise_predictor), "method ",
+          name, " needs ", needs_text(info.needs),
+          " (--diffusion-model CHECKPOINT from genreg train --model ddpm)");
   require(settings.denoiser_sigma() >= 0 && std::isfinite(settings.denoiser_sigma()),
           "the denoiser strength must be finite and non-negative");
   require(settings.iterations() >= 0, "iterations must not be negative");

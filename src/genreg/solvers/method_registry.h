@@ -16,6 +16,7 @@
 #include "genreg/models/denoiser.h"
 #include "genreg/models/generator.h"
 #include "genreg/models/model.h"
+#include "genreg/models/noise_predictor.h"
 #include "genreg/solvers/generative_methods.h"
 #include "genreg/solvers/reconstructor.h"
 
@@ -38,12 +39,19 @@ struct MethodSettings {
   TORCH_ARG(GenerativeOptions, generative) = {};
   // Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start); 0: the method's default.
   TORCH_ARG(double, denoiser_sigma) = 0.0;
+  // Posterior samplers: samples per image and sampling steps (0: the method's default), diffpir's
+  // share of fresh noise zeta (negative: its default), and the seed of their draws.
+  TORCH_ARG(int64_t, samples) = 0;
+  TORCH_ARG(int64_t, steps) = 0;
+  TORCH_ARG(double, zeta) = -1.0;
+  TORCH_ARG(uint64_t, seed) = 0;
 };
 
 // The learned models at hand; a method takes the one of its role.
 struct MethodPriors {
   GeneratorPtr generator;
   std::shared_ptr<Denoiser> denoiser;
+  std::shared_ptr<NoisePredictor> noise_predictor;
 };
 
 struct MethodInfo {
@@ -51,8 +59,8 @@ struct MethodInfo {
   std::string summary;  // one line: the objective or algorithm, with its reference
   PriorNeed needs;      // nullopt: no learned model
   // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
-  // iterations, tolerance, inner_iterations, no_box, denoiser_sigma. "lambda" absent: no regularisation
-  // parameter.
+  // iterations, tolerance, inner_iterations, no_box, denoiser_sigma, samples, steps, zeta. "lambda" absent:
+  // no regularisation parameter.
   std::vector<std::string> settings;
   std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;
   // The name in tables and captions ("TV"); the name itself when empty.

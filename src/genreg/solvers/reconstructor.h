@@ -19,6 +19,8 @@ class Reconstructor {
   virtual std::string name() const = 0;
   // Starts solved per image (restarts); the kept one has the lowest objective.
   virtual int64_t starts_per_image() const { return 1; }
+  // Samples solved at once per image (starts, or posterior samples): what batching divides by.
+  virtual int64_t batch_per_image() const { return starts_per_image(); }
   // lambda: (B,) float64, one parameter per sample of `data`.
   // `callback` (optional) is called after each iteration with the iterate and the objective.
   virtual torch::Tensor solve(const DataFidelity& data, const torch::Tensor& lambda,

@@ -1,0 +1,51 @@
+// The diffusion posterior samplers (diffusion_posterior.h) registered as dps and diffpir.
+#include <algorithm>
+
+#include "genreg/solvers/diffusion_posterior.h"
+#include "genreg/solvers/method_registry.h"
+
+namespace genreg {
+namespace {
+
+// PROTOCOL.md: K = 8 samples per image unless stated otherwise.
+DiffusionPosteriorOptions options_for(const MethodSettings& s, int64_t default_steps) {
+  DiffusionPosteriorOptions o;
+  o.steps(s.steps() > 0 ? s.steps() : default_steps);
+  o.samples(s.samples() > 0 ? s.samples() : 8);
+  if (s.zeta() >= 0) o.zeta(s.zeta());
+  o.seed(s.seed());
+  return o;
+}
+
+template <class Method>
+std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> factory(int64_t steps) {
+  return [steps](const MethodSettings& s, const MethodPriors& p) -> ReconstructorPtr {
+    // A model of fewer diffusion steps than the default runs all of its own.
+    return std::make_shared<Method>(
+        p.noise_predictor,
+        options_for(s, p.noise_predictor ? std::min(steps, p.noise_predictor->steps()) : steps));
+  };
+}
+
+}  // namespace
+
+// DPS: Chung et al. ran 1000 steps; 250 respaced ancestral steps keep most of the quality.
+GENREG_REGISTER_METHOD(dps,
+                       MethodInfo{"dps",
+                                  "diffusion posterior sampling, ancestral steps with the gradient of "
+                                  "||y - A x0(x_t)|| through the network, step 1/lambda (Chung et al. 2023)",
+                                  ModelRole::noise_predictor,
+                                  {"lambda", "samples", "steps"},
+                                  factory<DiffusionPosteriorSampling>(250),
+                                  "DPS"});
+// DiffPIR: 100 steps, zeta 0.3 (Zhu et al. 2023, section 5).
+GENREG_REGISTER_METHOD(diffpir,
+                       MethodInfo{"diffpir",
+                                  "DiffPIR, the data prox on Tweedie's x0 at every step, weight lambda as "
+                                  "pnp-hqs, fresh-noise share zeta (Zhu et al. 2023)",
+                                  ModelRole::noise_predictor,
+                                  {"lambda", "samples", "steps", "zeta"},
+                                  factory<DiffPir>(100),
+                                  "DiffPIR"});
+
+}  // namespace genreg
