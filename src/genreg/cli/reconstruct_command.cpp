@@ -15,7 +15,7 @@ struct ReconstructArgs {
   ReconstructionJob job;
   int64_t iterations = 0, restarts = 1, inner_iterations = 20, samples = 0, steps = 0;
   double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0;
-  bool no_box = false;
+  bool no_box = false, large_variance = false;
   std::string prior = "l2", optimizer = "backtracking";
 };
 
@@ -38,7 +38,8 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
       {"--denoiser-sigma", "denoiser_sigma"},
       {"--samples", "samples"},
       {"--steps", "steps"},
-      {"--zeta", "zeta"}};
+      {"--zeta", "zeta"},
+      {"--large-variance", "large_variance"}};
   std::vector<std::string> given;
   for (const auto& [option, setting] : options)
     if (cmd.get_option(option)->count() > 0) given.push_back(setting);
@@ -66,7 +67,8 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
                        .denoiser_sigma(a.denoiser_sigma)
                        .samples(a.samples)
                        .steps(a.steps)
-                       .zeta(a.zeta);
+                       .zeta(a.zeta)
+                       .large_variance(a.large_variance);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
   ctx.emit(run_reconstruction_job(a.job, ctx.text()));
@@ -95,6 +97,9 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                   "Diffusion model checkpoint (dps, diffpir) from genreg train --model ddpm");
   cmd->add_option("--samples", a->samples, "Posterior samplers: samples per image (default 8)");
   cmd->add_option("--steps", a->steps, "Posterior samplers: sampling steps (default dps 250, diffpir 100)");
+  cmd->add_flag(
+      "--large-variance", a->large_variance,
+      "dps: ancestral noise at the step's beta (Ho et al.'s upper bound) instead of the posterior's");
   cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 0.3)");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (the lowest objective is kept)")

@@ -18,13 +18,15 @@ std::vector<int64_t> sampling_timesteps(int64_t total_steps, int64_t count) {
   return out;
 }
 
-DdimCoefficients ddim_coefficients(const torch::Tensor& alphas_cumprod, int64_t t, int64_t t_prev,
-                                   double eta) {
+DdimCoefficients ddim_coefficients(const torch::Tensor& alphas_cumprod, int64_t t, int64_t t_prev, double eta,
+                                   bool large_variance) {
   DdimCoefficients c;
   c.abar = alphas_cumprod[t].item<double>();
   c.abar_prev = t_prev < 0 ? 1.0 : alphas_cumprod[t_prev].item<double>();
   const double ratio = std::max(0.0, 1.0 - c.abar / c.abar_prev);
   c.sigma = eta * std::sqrt((1.0 - c.abar_prev) / (1.0 - c.abar) * ratio);
+  // The last step (abar' = 1) returns x0 in both cases.
+  c.noise_sigma = large_variance && t_prev >= 0 ? eta * std::sqrt(ratio) : c.sigma;
   return c;
 }
 
@@ -40,7 +42,7 @@ torch::Tensor ddim_step(const torch::Tensor& x0, const torch::Tensor& eps, const
                         const torch::Tensor& noise) {
   const double direction = std::sqrt(std::max(0.0, 1.0 - c.abar_prev - c.sigma * c.sigma));
   auto out = std::sqrt(c.abar_prev) * x0 + direction * eps;
-  if (c.sigma > 0) out = out + c.sigma * noise;
+  if (c.noise_sigma > 0) out = out + c.noise_sigma * noise;
   return out;
 }
 
@@ -63,11 +65,11 @@ torch::Tensor sample_prior(NoisePredictor& model, int64_t count, int64_t height,
     auto x = diffusion_noise({len, 1, height, width}, generator, device);
     for (size_t k = 0; k < steps.size(); ++k) {
       const int64_t t = steps[k], t_prev = k + 1 < steps.size() ? steps[k + 1] : -1;
-      const auto c = ddim_coefficients(abar, t, t_prev, options.eta());
+      const auto c = ddim_coefficients(abar, t, t_prev, options.eta(), options.large_variance());
       const auto eps = model.predict_noise(x, torch::full({len}, t, torch::kLong)).to(device);
       auto x0 = predict_x0(x, eps, c.abar);
       if (options.clip()) x0 = x0.clamp(-1.0, 1.0);
-      const auto noise = c.sigma > 0 ? diffusion_noise(x.sizes(), generator, device) : torch::Tensor();
+      const auto noise = c.noise_sigma > 0 ? diffusion_noise(x.sizes(), generator, device) : torch::Tensor();
       x = ddim_step(x0, predict_eps(x, x0, c.abar), c, noise);
     }
     parts.push_back(options.clip() ? to_image_space(x).clamp(0.0, 1.0) : to_image_space(x));

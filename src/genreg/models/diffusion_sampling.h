@@ -23,12 +23,16 @@ namespace genreg {
 std::vector<int64_t> sampling_timesteps(int64_t total_steps, int64_t count);
 
 struct DdimCoefficients {
-  double abar = 0.0;       // abar_t
-  double abar_prev = 1.0;  // abar_t' (1 after the last step)
-  double sigma = 0.0;      // s of the step (eta included)
+  double abar = 0.0;         // abar_t
+  double abar_prev = 1.0;    // abar_t' (1 after the last step)
+  double sigma = 0.0;        // s of the step (eta included): sets the mean's eps coefficient
+  double noise_sigma = 0.0;  // the standard deviation of the added noise (s, or the larger one)
 };
-DdimCoefficients ddim_coefficients(const torch::Tensor& alphas_cumprod, int64_t t, int64_t t_prev,
-                                   double eta);
+// `large_variance`: the added noise has variance eta^2 (1 - abar_t / abar') (the step's beta, Ho et
+// al.'s upper bound) instead of s^2 (the posterior's, the lower bound), the mean unchanged. On a
+// respaced chain the lower bound ignores the spread of x0 given x_t and shrinks the samples.
+DdimCoefficients ddim_coefficients(const torch::Tensor& alphas_cumprod, int64_t t, int64_t t_prev, double eta,
+                                   bool large_variance = false);
 
 // x0 from x_t and eps, and eps from x_t and x0 (the forward process solved either way).
 torch::Tensor predict_x0(const torch::Tensor& x_t, const torch::Tensor& eps, double abar);
@@ -50,6 +54,8 @@ struct PriorSamplingOptions {
   // Clip x0 to [-1, 1] at every step and the result to [0, 1]; off for data that is not an image
   // (the Gaussian tests).
   TORCH_ARG(bool, clip) = true;
+  // Ancestral steps' noise at the upper variance bound (ddim_coefficients).
+  TORCH_ARG(bool, large_variance) = false;
 };
 
 // `count` images (count, 1, H, W) on genreg's [0, 1] scale, from pure noise.

@@ -277,6 +277,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
       summary["samples"] = sampler->options().samples();
       summary["steps"] = sampler->options().steps();
       if (info.reads("zeta")) summary["zeta"] = sampler->options().zeta();
+      if (sampler->options().large_variance()) summary["large_variance"] = true;
     }
   }
   auto progress = [&](int64_t done, int64_t total, double seconds) {

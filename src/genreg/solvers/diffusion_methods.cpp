@@ -14,6 +14,7 @@ DiffusionPosteriorOptions options_for(const MethodSettings& s, int64_t default_s
   o.samples(s.samples() > 0 ? s.samples() : 8);
   if (s.zeta() >= 0) o.zeta(s.zeta());
   o.seed(s.seed());
+  o.large_variance(s.large_variance());
   return o;
 }
 
@@ -35,7 +36,7 @@ GENREG_REGISTER_METHOD(dps,
                                   "diffusion posterior sampling, ancestral steps with the gradient of "
                                   "||y - A x0(x_t)|| through the network, step 1/lambda (Chung et al. 2023)",
                                   ModelRole::noise_predictor,
-                                  {"lambda", "samples", "steps"},
+                                  {"lambda", "samples", "steps", "large_variance"},
                                   factory<DiffusionPosteriorSampling>(250),
                                   "DPS"});
 // DiffPIR: 100 steps, zeta 0.3 (Zhu et al. 2023, section 5).

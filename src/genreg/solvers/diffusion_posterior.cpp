@@ -118,7 +118,7 @@ torch::Tensor DiffusionPosteriorSampling::sample(const DataFidelity& data, const
   auto x = initial_noise(data, generator);
   for (size_t k = 0; k < steps.size(); ++k) {
     const int64_t t = steps[k], t_prev = k + 1 < steps.size() ? steps[k + 1] : -1;
-    const auto c = ddim_coefficients(abar, t, t_prev, 1.0);
+    const auto c = ddim_coefficients(abar, t, t_prev, 1.0, options_.large_variance());
     // Tweedie's x0 with the graph to x_t.
     const auto x_t = x.detach().requires_grad_(true);
     const auto eps = model_->predict_noise(x_t, torch::full({n}, t, torch::kLong));
@@ -137,7 +137,7 @@ torch::Tensor DiffusionPosteriorSampling::sample(const DataFidelity& data, const
     torch::NoGradGuard no_grad;
     auto x0_step = x0.detach();
     if (options_.clip()) x0_step = x0_step.clamp(-1.0, 1.0);
-    const auto noise = c.sigma > 0 ? diffusion_noise(x.sizes(), generator, device()) : torch::Tensor();
+    const auto noise = c.noise_sigma > 0 ? diffusion_noise(x.sizes(), generator, device()) : torch::Tensor();
     x = ddim_step(x0_step, predict_eps(x_t.detach(), x0_step, c.abar), c, noise) - zeta * gradient;
     if (callback) {
       const auto estimate = to_image_space(x0_step);

@@ -36,6 +36,9 @@ struct DiffusionPosteriorOptions {
   TORCH_ARG(uint64_t, seed) = 0;
   // Clip Tweedie's x0 to the data's range at each step (Ho et al.'s clip_denoised).
   TORCH_ARG(bool, clip) = true;
+  // dps: ancestral noise at the upper variance bound (models/diffusion_sampling.h), which the
+  // Gaussian tests show over- rather than under-dispersed on respaced chains.
+  TORCH_ARG(bool, large_variance) = false;
   // Samples run through the network together. Larger batches gain nothing on a CPU: tensors above
   // glibc's 32 MiB mmap ceiling are mapped and zeroed afresh at every step (measured on 2 cores: a
   // batch of 480 DPS samples spent 60% of its time in the kernel).

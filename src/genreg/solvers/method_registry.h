@@ -45,6 +45,8 @@ struct MethodSettings {
   TORCH_ARG(int64_t, steps) = 0;
   TORCH_ARG(double, zeta) = -1.0;
   TORCH_ARG(uint64_t, seed) = 0;
+  // dps: ancestral noise at the upper variance bound.
+  TORCH_ARG(bool, large_variance) = false;
 };
 
 // The learned models at hand; a method takes the one of its role.
