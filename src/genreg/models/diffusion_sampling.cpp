@@ -54,14 +54,16 @@ torch::Tensor sample_prior(NoisePredictor& model, int64_t count, int64_t height,
                            torch::Device device, const PriorSamplingOptions& options) {
   require(count >= 1, "sample at least one image");
   require(options.eta() >= 0 && options.eta() <= 1, "eta must be in [0, 1], got ", options.eta());
-  require(options.batch() >= 1, "the sampling batch must hold at least one image");
+  require(options.batch() >= 0, "the sampling batch must not be negative");
+  const int64_t batch =
+      options.batch() > 0 ? options.batch() : std::max<int64_t>(1, 50176 / (height * width));
   torch::NoGradGuard no_grad;
   const auto abar = model.alphas_cumprod();
   const auto steps = sampling_timesteps(model.steps(), options.steps());
   auto generator = at::detail::createCPUGenerator(options.seed());
   std::vector<torch::Tensor> parts;
-  for (int64_t i0 = 0; i0 < count; i0 += options.batch()) {
-    const int64_t len = std::min(options.batch(), count - i0);
+  for (int64_t i0 = 0; i0 < count; i0 += batch) {
+    const int64_t len = std::min(batch, count - i0);
     auto x = diffusion_noise({len, 1, height, width}, generator, device);
     for (size_t k = 0; k < steps.size(); ++k) {
       const int64_t t = steps[k], t_prev = k + 1 < steps.size() ? steps[k + 1] : -1;
