@@ -51,8 +51,7 @@ Reconstruction DiffusionPosteriorSampler::reconstruct(const DataFidelity& data, 
   require(torch::isfinite(lam).all().item<bool>() && (lam > 0).all().item<bool>(), name(),
           " needs positive, finite lambda");
   // Row i k + j is sample j of image i.
-  const auto rows = torch::arange(b, torch::kLong).repeat_interleave(k);
-  const auto repeated = data.select(rows.to(data.y().device()));
+  const auto rows = torch::arange(b, torch::kLong).repeat_interleave(k).to(data.y().device());
   auto generator = at::detail::createCPUGenerator(options_.seed());
   const auto lam_rows = lam.repeat_interleave(k);
   const auto shape = data.op()->domain_shape();
@@ -61,7 +60,6 @@ Reconstruction DiffusionPosteriorSampler::reconstruct(const DataFidelity& data, 
   std::vector<torch::Tensor> parts;
   for (int64_t r0 = 0; r0 < b * k; r0 += batch) {
     const int64_t len = std::min(batch, b * k - r0);
-    const auto chunk = torch::arange(r0, r0 + len, torch::kLong);
     // Steps counted over the whole run (chunk c's step k is c * steps + k), so progress lines rise.
     IterationCallback counted;
     if (callback) {
@@ -70,8 +68,9 @@ Reconstruction DiffusionPosteriorSampler::reconstruct(const DataFidelity& data, 
         return callback(offset + k, x, f);
       };
     }
-    parts.push_back(sample(repeated.select(chunk.to(data.y().device())), lam_rows.narrow(0, r0, len),
-                           generator, counted));
+    // Each chunk's rows of y selected once, straight from the data.
+    parts.push_back(
+        sample(data.select(rows.narrow(0, r0, len)), lam_rows.narrow(0, r0, len), generator, counted));
   }
   const auto drawn = torch::cat(parts);
 
