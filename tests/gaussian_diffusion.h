@@ -7,8 +7,13 @@
 // linear Gaussian problem (image scale: x = (x_0 + 1) / 2 ~ N((m + 1) / 2, C / 4)).
 #include <torch/torch.h>
 
+#include <cmath>
+#include <memory>
+#include <string>
+
 #include "genreg/models/noise_predictor.h"
 #include "genreg/models/noise_schedule.h"
+#include "genreg/operators/make_operator.h"
 
 namespace genreg::testing {
 
@@ -38,6 +43,8 @@ class GaussianNoisePredictor : public NoisePredictor {
   int64_t steps() const override { return schedule_.steps; }
   torch::Tensor alphas_cumprod() const override { return abar_; }
 
+  int64_t height() const { return height_; }
+  int64_t width() const { return width_; }
   // On the image scale.
   torch::Tensor image_mean() const { return (mean_ + 1.0) / 2.0; }
   torch::Tensor image_covariance() const { return covariance_ / 4.0; }
@@ -59,6 +66,49 @@ inline std::shared_ptr<GaussianNoisePredictor> test_gaussian_prior(NoiseSchedule
                                torch::kFloat64);
   return std::make_shared<GaussianNoisePredictor>(
       mean, torch::matmul(b, b.t()) + 0.01 * torch::eye(4, torch::kFloat64), 2, 2, schedule);
+}
+
+// A seeded Gaussian prior on h x w images (n = h w pixels): random mean in [-0.4, 0.4], covariance
+// B B^T + 0.01 I with B's entries N(0, 0.1^2 / n) (variances about 0.02).
+inline std::shared_ptr<GaussianNoisePredictor> random_gaussian_prior(int64_t h, int64_t w, uint64_t seed,
+                                                                     NoiseSchedule schedule = {}) {
+  torch::manual_seed(seed);
+  const int64_t n = h * w;
+  const auto mean = 0.8 * torch::rand({n}, torch::kFloat64) - 0.4;
+  const auto b = 0.1 * torch::randn({n, n}, torch::kFloat64) * std::sqrt(1.0 / n) * 1.4;
+  return std::make_shared<GaussianNoisePredictor>(
+      mean, torch::matmul(b, b.t()) + 0.01 * torch::eye(n, torch::kFloat64), h, w, schedule);
+}
+
+// y = A x + sigma e for x drawn from the prior, and the closed-form posterior N(mean, covariance)
+// on the image scale: S = (C^{-1} + A^T A / sigma^2)^{-1}, mean = S (C^{-1} m + A^T y / sigma^2).
+struct LinearGaussianProblem {
+  OperatorPtr op;
+  torch::Tensor y;  // (1, M)
+  double sigma;
+  torch::Tensor mean, covariance;  // the posterior's, image scale
+};
+
+inline LinearGaussianProblem problem(const std::string& spec, double sigma,
+                                     const GaussianNoisePredictor& prior) {
+  LinearGaussianProblem p;
+  const int64_t h = prior.height(), w = prior.width(), n = h * w;
+  p.op = make_operator(spec, h, w);
+  p.sigma = sigma;
+  const auto m = prior.image_mean(), c = prior.image_covariance();
+  // A as a matrix, from the operator applied to the unit images.
+  const auto a = p.op->apply(torch::eye(n, torch::kFloat64).view({n, 1, h, w})).flatten(1).t();  // (M, n)
+  torch::manual_seed(7);
+  const auto truth = m + torch::matmul(torch::linalg::cholesky(c), torch::randn({n}, torch::kFloat64));
+  const auto y = torch::matmul(a, truth) + sigma * torch::randn({a.size(0)}, torch::kFloat64);
+  auto shape = p.op->range_shape();
+  shape.insert(shape.begin(), 1);
+  p.y = y.view(shape);
+  const auto precision = torch::inverse(c) + torch::matmul(a.t(), a) / (sigma * sigma);
+  p.covariance = torch::inverse(precision);
+  p.mean = torch::matmul(p.covariance,
+                         torch::matmul(torch::inverse(c), m) + torch::matmul(a.t(), y) / (sigma * sigma));
+  return p;
 }
 
 // Mean (n) and covariance (n, n) of samples (N, 1, H, W).

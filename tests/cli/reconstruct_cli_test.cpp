@@ -7,6 +7,7 @@
 
 #include "genreg/core/source_dir.h"
 #include "genreg/eval/metrics.h"
+#include "genreg/eval/uncertainty.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/operators/measurements.h"
@@ -117,4 +118,41 @@ TEST(ReconstructCli, DiffusionPosteriorSamplesWithTheirMeanStdAndCoverage) {
   EXPECT_LE(coverage, 1.0);
   EXPECT_EQ(summary["audit"]["ratio_per_image"].size(), 4u);
   EXPECT_EQ(summary["audit"]["measurements"], 28 * 28);
+}
+
+TEST(ReconstructCli, DdrmInpaintsWithIntervalsCalibratedOnTheValidationImages) {
+  TempDir dir;
+  ASSERT_EQ(
+      run_genreg("simulate --dataset mnist --indices 100:108 --operator inpaint:0.5 --noise 0.05 --out " +
+                 (dir / "m.pt"))
+          .status,
+      0);
+  const std::string model = std::string(GENREG_SOURCE_DIR) + "/docs/models/mnist/ddpm.pt";
+  auto rec =
+      run_genreg("--json reconstruct --measurements " + (dir / "m.pt") + " --method ddrm --diffusion-model " +
+                 model + " --samples 4 --validate 0:4 --out " + (dir / "d"));
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  const auto summary = nlohmann::json::parse(rec.out)["results"];
+  EXPECT_EQ(summary["steps"], 20);
+  EXPECT_NEAR(summary["eta"].get<double>(), 0.85, 1e-12);
+  EXPECT_FALSE(summary.contains("lambda"));
+  // Half the pixels missing: the mean of the report images beats their zero-filled measurement.
+  const auto m = genreg::load_measurements(dir / "m.pt");
+  const auto report = torch::arange(4, 8);
+  const auto zero_filled = m.make_op()->adjoint(m.y).index_select(0, report);
+  EXPECT_GT(summary["metrics"]["psnr"]["mean"].get<double>(),
+            genreg::psnr(zero_filled, m.x_true.index_select(0, report)).mean().item<double>() + 5.0);
+  // The interval scale is the split-conformal one of the validation images' samples.
+  const auto samples = genreg::load_tensor(dir / "d/samples.npy");
+  const double scale = summary["uncertainty"]["interval_scale"].get<double>();
+  EXPECT_NEAR(scale,
+              genreg::fit_interval_scale(samples.index_select(0, torch::arange(0, 4)),
+                                         m.x_true.index_select(0, torch::arange(0, 4))),
+              1e-9 * scale);
+  EXPECT_TRUE(summary["uncertainty"]["calibrated_coverage_90_support"].is_number());
+  // DDRM has no lambda to give.
+  EXPECT_NE(run_genreg("reconstruct --measurements " + (dir / "m.pt") + " --method ddrm --diffusion-model " +
+                       model + " --lambda 1 --out " + (dir / "e"))
+                .status,
+            0);
 }

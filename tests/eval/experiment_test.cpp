@@ -81,12 +81,19 @@ TEST(ExperimentSpec, TablesWithoutGeneratorsShowTheirValues) {
   r.method = ExperimentMethod{"tv", "", {1.0}};
   r.x = truth + 0.1f;  // psnr exactly 20 dB
   r.metrics = compute_metrics(r.x, truth);
-  r.uncertainty = {{"coverage_90", 0.5}, {"coverage_90_support", 0.25}, {"std_error_correlation", 0.1}};
+  r.uncertainty = {
+      {"coverage_90", 0.5},    {"coverage_90_support", 0.25},    {"std_error_correlation", 0.1},
+      {"interval_scale", 2.5}, {"calibrated_coverage_90", 0.95}, {"calibrated_coverage_90_support", 0.9}};
   r.audit = {{"share_outside", 1.0}, {"share_below", 1.0}, {"share_above", 0.0}};
   const auto md = experiment_markdown(spec, {r});
   EXPECT_NE(md.find("| method | result |"), std::string::npos) << md;
   EXPECT_NE(md.find("| TV | 20.00 +- 0.00 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| TV | 50.0% | 25.0% | 0.100 | 100.0% (100.0% / 0.0%) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| TV | 50.0% | 25.0% | 2.500 | 95.0% / 90.0% | 0.100 | 100.0% (100.0% / 0.0%) |"),
+            std::string::npos)
+      << md;
+  // Without a fitted scale the calibrated cells are empty.
+  r.uncertainty.erase("interval_scale");
+  EXPECT_NE(experiment_markdown(spec, {r}).find("| TV | 50.0% | 25.0% | - | - | 0.100 |"), std::string::npos);
 }
 
 TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {

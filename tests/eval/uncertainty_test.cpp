@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "genreg/core/error.h"
+
 namespace genreg {
 namespace uncertainty_test {
 
@@ -46,6 +48,40 @@ TEST(Uncertainty, CalibratedSamplesCoverTheNominalShareAndOverconfidentOnesDoNot
   EXPECT_EQ(total, static_cast<double>(b * 64));
   // Fewer than 20 samples: no quantile interval.
   EXPECT_TRUE(std::isnan(summarise_uncertainty(samples.narrow(1, 0, 8), truth).quantile_coverage));
+}
+
+TEST(Uncertainty, ConformalScaleFittedOnOneSetCalibratesAnother) {
+  // A sampler whose spread is half the truth's (8 samples, as a diffusion run): fitted on one set of
+  // images, the scale makes the intervals of a fresh set cover 90%; the raw ones cover far less.
+  torch::manual_seed(1);
+  const int64_t b = 30, k = 8;
+  auto draw = [&](torch::Tensor& truth, torch::Tensor& samples) {
+    const auto centre = 0.2 + 0.6 * torch::rand({b, 1, 8, 8}, torch::kFloat64);
+    const auto spread = 0.02 + 0.1 * torch::rand({b, 1, 8, 8}, torch::kFloat64);
+    truth = centre + spread * torch::randn({b, 1, 8, 8}, torch::kFloat64);
+    samples =
+        centre.unsqueeze(1) + 0.5 * spread.unsqueeze(1) * torch::randn({b, k, 1, 8, 8}, torch::kFloat64);
+  };
+  torch::Tensor fit_truth, fit_samples, test_truth, test_samples;
+  draw(fit_truth, fit_samples);
+  draw(test_truth, test_samples);
+  const double c = fit_interval_scale(fit_samples, fit_truth);
+  // |truth - mean| / std with truth ~ N(m, s^2), mean ~ N(m, s^2 / 32), std ~ s / 2 (chi, 7 dof):
+  // a t-like law whose 90% point lies near 2 * 1.645 * sqrt(1 + 1/32) * 1.1 (the heavier tail).
+  EXPECT_GT(c, 3.0);
+  EXPECT_LT(c, 4.6);
+  const auto u = summarise_uncertainty(test_samples, test_truth, 0.01, c);
+  EXPECT_NEAR(u.interval_scale, c, 0.0);
+  EXPECT_NEAR(u.calibrated_coverage_support, 0.90, 0.025);
+  EXPECT_LT(u.coverage_support, 0.7);
+  // On its own calibration set the scale covers ceil((n + 1) 0.9) / n of the pixels, at least 90%.
+  const auto self = summarise_uncertainty(fit_samples, fit_truth, 0.01, c);
+  EXPECT_GE(self.calibrated_coverage_support, 0.9);
+  EXPECT_LT(self.calibrated_coverage_support, 0.9 + 2.0 / (b * 64));
+  // Without a scale the calibrated fields are NaN; nonsense levels and single samples are refused.
+  EXPECT_TRUE(std::isnan(summarise_uncertainty(test_samples, test_truth).calibrated_coverage));
+  EXPECT_THROW(fit_interval_scale(fit_samples, fit_truth, 1.0), Error);
+  EXPECT_THROW(fit_interval_scale(fit_samples.narrow(1, 0, 1), fit_truth), Error);
 }
 
 TEST(Uncertainty, SupportLeavesOutTheEmptyBackground) {

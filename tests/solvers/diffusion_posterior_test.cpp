@@ -8,42 +8,15 @@
 
 #include "gaussian_diffusion.h"
 #include "genreg/core/error.h"
-#include "genreg/operators/make_operator.h"
 #include "genreg/solvers/method_registry.h"
 
 namespace genreg {
 namespace diffusion_posterior_test {
 
+using testing::LinearGaussianProblem;
 using testing::moments;
+using testing::problem;
 using testing::test_gaussian_prior;
-
-struct LinearGaussianProblem {
-  OperatorPtr op;
-  torch::Tensor y;  // (1, M)
-  double sigma;
-  torch::Tensor mean, covariance;  // the posterior's, image scale
-};
-
-LinearGaussianProblem problem(const std::string& spec, double sigma,
-                              const testing::GaussianNoisePredictor& prior) {
-  LinearGaussianProblem p;
-  p.op = make_operator(spec, 2, 2);
-  p.sigma = sigma;
-  const auto m = prior.image_mean(), c = prior.image_covariance();
-  // A as a matrix, from the operator applied to the unit images.
-  const auto a = p.op->apply(torch::eye(4, torch::kFloat64).view({4, 1, 2, 2})).flatten(1).t();  // (M, n)
-  torch::manual_seed(7);
-  const auto truth = m + torch::matmul(torch::linalg::cholesky(c), torch::randn({4}, torch::kFloat64));
-  const auto y = torch::matmul(a, truth) + sigma * torch::randn({a.size(0)}, torch::kFloat64);
-  auto shape = p.op->range_shape();
-  shape.insert(shape.begin(), 1);
-  p.y = y.view(shape);
-  const auto precision = torch::inverse(c) + torch::matmul(a.t(), a) / (sigma * sigma);
-  p.covariance = torch::inverse(precision);
-  p.mean = torch::matmul(p.covariance,
-                         torch::matmul(torch::inverse(c), m) + torch::matmul(a.t(), y) / (sigma * sigma));
-  return p;
-}
 
 // 2,000 samples of one measurement (standard error of a mean about 0.003). Measured on this prior
 // (mean error against the prior mean's error 0.10 .. 0.17; variance ratio sample / posterior per pixel):

@@ -14,7 +14,7 @@ namespace {
 struct ReconstructArgs {
   ReconstructionJob job;
   int64_t iterations = 0, restarts = 1, inner_iterations = 20, samples = 0, steps = 0;
-  double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0;
+  double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0, eta = -1.0;
   bool no_box = false, large_variance = false;
   std::string prior = "l2", optimizer = "backtracking";
 };
@@ -39,6 +39,7 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
       {"--samples", "samples"},
       {"--steps", "steps"},
       {"--zeta", "zeta"},
+      {"--eta", "eta"},
       {"--large-variance", "large_variance"}};
   std::vector<std::string> given;
   for (const auto& [option, setting] : options)
@@ -68,6 +69,7 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
                        .samples(a.samples)
                        .steps(a.steps)
                        .zeta(a.zeta)
+                       .eta(a.eta)
                        .large_variance(a.large_variance);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
@@ -94,13 +96,19 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
       "--denoiser-sigma", a->denoiser_sigma,
       "Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start; 0: the method's default)");
   cmd->add_option("--diffusion-model", a->job.diffusion,
-                  "Diffusion model checkpoint (dps, diffpir) from genreg train --model ddpm");
+                  "Diffusion model checkpoint (dps, diffpir, ddrm) from genreg train --model ddpm");
   cmd->add_option("--samples", a->samples, "Posterior samplers: samples per image (default 8)");
-  cmd->add_option("--steps", a->steps, "Posterior samplers: sampling steps (default dps 250, diffpir 100)");
+  cmd->add_option("--steps", a->steps,
+                  "Posterior samplers: sampling steps (default dps 250, diffpir 100, ddrm 20)");
   cmd->add_flag(
       "--large-variance", a->large_variance,
       "dps: ancestral noise at the step's beta (Ho et al.'s upper bound) instead of the posterior's");
   cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 0.3)");
+  cmd->add_option("--eta", a->eta, "ddrm: share of fresh noise per step in [0, 1] (default 0.85)");
+  cmd->add_option(
+      "--interval-scale", a->job.interval_scale,
+      "Posterior samplers: report the calibrated interval mean +- C std (default: C fitted on the "
+      "--validate images by split conformal prediction, when given)");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (the lowest objective is kept)")
       ->capture_default_str();
@@ -136,6 +144,8 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                       {"--samples", positive_integer(10000)},
                       {"--steps", positive_integer(100000)},
                       {"--zeta", real_in_closed(0.0, 1.0)},
+                      {"--eta", real_in_closed(0.0, 1.0)},
+                      {"--interval-scale", positive_real()},
                       {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });
 }

@@ -112,7 +112,7 @@ Grids grids_for(const std::string& experiment_id) {
           {"pnp-hqs", {"1e-3:1e-1:3", "", 0.0, 100}},
           {"pnp-admm", {"3e-1:3e0:5", "", 0.3, 0}},
           {"red", {"1e-3:1e-1:3", "", 0.05, 0}},
-          {"dps", {"1e-1:1e0:3", "", 0.0, 0, 8, 0}},
+          {"dps", {"5e-1:4:4", "", 0.0, 0, 8, 0}},
           {"diffpir", {"1e-2:1e0:3", "", 0.0, 0, 8, 0}},
           {"tv", {"1e-1:1e2:10", ""}},
           {"tikhonov", {"1e-1:1e3:9", ""}}};
@@ -276,6 +276,7 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
   MethodResult out;
   out.method = method;
   double best = -1e300;
+  torch::Tensor validation_samples;  // at the chosen parameters, for a sampling method
   for (double mu : mus) {
     const auto rec = make_method(method.method, settings(mu), priors);
     const auto s = sweep_lambdas(*rec, validation, method.lambdas, options.batch, {}, options.log);
@@ -286,6 +287,7 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
       best = curve[k];
       out.lambda = method.lambdas[k];
       out.mu = mu;
+      validation_samples = s.samples.defined() ? s.samples[k] : torch::Tensor();
     }
     out.validation_curve.push_back(curve);
     if (options.log && mus.size() > 1) {
@@ -307,7 +309,18 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
   out.validation_psnr = best;
   const auto truth = report.x_true.to(torch::kCPU, torch::kFloat32);
   out.metrics = compute_metrics(out.x, truth);
-  if (res.samples.defined()) out.uncertainty = summarise_uncertainty(res.samples, truth).to_json();
+  if (res.samples.defined()) {
+    out.std = res.std.to(torch::kCPU, torch::kFloat32);
+    out.samples =
+        res.samples.narrow(1, 0, std::min<int64_t>(3, res.samples.size(1))).to(torch::kCPU, torch::kFloat32);
+    // The interval's width calibrated on the validation images (split conformal), checked on the
+    // report images.
+    const double scale =
+        validation_samples.defined() && validation_samples.size(1) >= 2
+            ? fit_interval_scale(validation_samples, validation.x_true.to(torch::kCPU, torch::kFloat32))
+            : 0.0;
+    out.uncertainty = summarise_uncertainty(res.samples, truth, 0.01, scale).to_json();
+  }
   out.audit =
       audit_data_fidelity(std::get<0>(res.discrepancy.min(1)), report.make_op()->range_size(), report.sigma)
           .to_json();
@@ -408,16 +421,23 @@ std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<Me
        << (r.method.reads_mu() ? number(r.mu, 4, false) : "-") << " | " << number(r.validation_psnr, 2, true)
        << " | " << number(r.seconds, 1, true) << " |\n";
   md << "\n### Uncertainty and data fidelity\n\nCoverage of the central 90% intervals (mean +- 1.645 std of "
-        "the "
-        "samples) over all pixels and over the support (truth or mean above 0.01); the correlation of the "
+        "the samples) over all pixels and over the support (truth or mean above 0.01); calibrated: of "
+        "mean +- c std with c fitted on the validation images by split conformal prediction (the 90% "
+        "quantile of their support's |truth - mean| / std); the correlation of the "
         "std with the absolute error; the share of report images whose ||A x - y||^2 / sigma^2 lies outside "
         "the chi-square 99% interval of true images (below: fits the noise; above: misses the data).\n\n"
-        "| method | coverage (all) | coverage (support) | std-error correlation | audit: outside (below / "
-        "above) |\n|---|---|---|---|---|\n";
+        "| method | coverage (all) | coverage (support) | calibrated c | calibrated coverage (all / support) "
+        "| std-error correlation | audit: outside (below / above) |\n|---|---|---|---|---|---|---|\n";
   for (const auto& r : results) {
     const bool sampled = !r.uncertainty.is_null();
+    const bool calibrated = sampled && r.uncertainty.value("interval_scale", nlohmann::json()).is_number();
     md << "| " << r.method.label() << " | " << (sampled ? percent_of(r.uncertainty, "coverage_90") : "-")
        << " | " << (sampled ? percent_of(r.uncertainty, "coverage_90_support") : "-") << " | "
+       << (calibrated ? number(r.uncertainty["interval_scale"].get<double>(), 3, true) : "-") << " | "
+       << (calibrated ? percent_of(r.uncertainty, "calibrated_coverage_90") + " / " +
+                            percent_of(r.uncertainty, "calibrated_coverage_90_support")
+                      : "-")
+       << " | "
        << (sampled && r.uncertainty["std_error_correlation"].is_number()
                ? number(r.uncertainty["std_error_correlation"].get<double>(), 3, true)
                : "-")

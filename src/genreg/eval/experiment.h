@@ -89,6 +89,9 @@ struct MethodResult {
   double seconds = 0.0;          // parameter choice and the report solve
   torch::Tensor x;               // (N, 1, H, W) reconstructions of the report images
   torch::Tensor gz, u;           // sparse methods: generator part and deviation (else undefined)
+  // Sampling methods: the per-pixel std (N, 1, H, W) and the first (up to) 3 samples (N, 3, 1, H, W)
+  // of the report images, for the figures (else undefined).
+  torch::Tensor std, samples;
   std::vector<MetricValues> metrics;
   // Validation PSNR over the grid, one curve per mu: (mus, lambdas).
   std::vector<std::vector<double>> validation_curve;

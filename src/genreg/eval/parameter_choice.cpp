@@ -67,7 +67,7 @@ SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
   const int64_t n = m.size(), l = static_cast<int64_t>(lambdas.size()), r = method.starts_per_image();
   // One batch holds every lambda for a chunk of images (images x lambdas x starts samples).
   const int64_t chunk = std::max<int64_t>(1, max_samples / (l * method.batch_per_image()));
-  std::vector<torch::Tensor> xs, objectives, discrepancies, psnrs;
+  std::vector<torch::Tensor> xs, objectives, discrepancies, psnrs, samples;
   SweepResult out;
   out.lambdas = lambdas;
   for (int64_t i0 = 0; i0 < n; i0 += chunk) {
@@ -81,6 +81,12 @@ SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
                                                   "sweep over " + std::to_string(l) + " lambdas, images " +
                                                       std::to_string(i0) + "-" + std::to_string(i0 + len)));
     xs.push_back(res.x.view({l, len, res.x.size(1), res.x.size(2), res.x.size(3)}).to(torch::kCPU));
+    if (res.samples.defined()) {
+      auto sizes = res.samples.sizes().vec();
+      sizes.erase(sizes.begin());
+      sizes.insert(sizes.begin(), {l, len});
+      samples.push_back(res.samples.to(torch::kCPU, torch::kFloat32).view(sizes));
+    }
     objectives.push_back(res.objective.view({l, len, r}));
     discrepancies.push_back(res.discrepancy.view({l, len, r}));
     if (m.has_truth()) {
@@ -95,6 +101,7 @@ SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   out.x = torch::cat(xs, 1);
+  if (samples.size() == xs.size()) out.samples = torch::cat(samples, 1);
   out.start_objective = torch::cat(objectives, 1);
   out.start_discrepancy = torch::cat(discrepancies, 1);
   // The kept start has the lowest objective (NaN never wins).

@@ -26,6 +26,7 @@ struct SweepResult {
   torch::Tensor start_objective;    // (L, N, R) every start's final objective
   torch::Tensor start_discrepancy;  // (L, N, R)
   torch::Tensor start_psnr;         // (L, N, R), undefined without ground truth
+  torch::Tensor samples;            // (L, N, K, 1, H, W) of a sampling method, on the CPU; else undefined
   SolverSummary summary;            // of the last chunk; `seconds` is the total
   double seconds = 0.0;
 };

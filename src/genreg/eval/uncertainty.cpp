@@ -58,7 +58,7 @@ double share_where(const torch::Tensor& inside, const torch::Tensor& where) {
 }  // namespace
 
 UncertaintySummary summarise_uncertainty(const torch::Tensor& samples_in, const torch::Tensor& truth_in,
-                                         double support_level) {
+                                         double support_level, double interval_scale) {
   require(samples_in.dim() == 5 && truth_in.dim() == 4 && samples_in.size(0) == truth_in.size(0),
           "uncertainty needs samples (B, K, 1, H, W) and truth (B, 1, H, W), got ", samples_in.sizes(),
           " and ", truth_in.sizes());
@@ -78,6 +78,15 @@ UncertaintySummary summarise_uncertainty(const torch::Tensor& samples_in, const 
   out.coverage = share(inside);
   out.coverage_support = share_where(inside, support);
   out.quantile_coverage = out.quantile_coverage_support = std::numeric_limits<double>::quiet_NaN();
+  out.interval_scale = out.calibrated_coverage = out.calibrated_coverage_support =
+      std::numeric_limits<double>::quiet_NaN();
+  if (interval_scale > 0) {
+    require(std::isfinite(interval_scale), "the interval scale must be finite, got ", interval_scale);
+    const auto calibrated = error.abs() <= interval_scale * std;
+    out.interval_scale = interval_scale;
+    out.calibrated_coverage = share(calibrated);
+    out.calibrated_coverage_support = share_where(calibrated, support);
+  }
   if (k >= 20) {
     const auto lo = torch::quantile(samples, 0.05, 1), hi = torch::quantile(samples, 0.95, 1);
     const auto q_inside = (truth >= lo).logical_and(truth <= hi);
@@ -104,6 +113,39 @@ UncertaintySummary summarise_uncertainty(const torch::Tensor& samples_in, const 
   return out;
 }
 
+double fit_interval_scale(const torch::Tensor& samples_in, const torch::Tensor& truth_in, double level,
+                          double support_level) {
+  require(samples_in.dim() == 5 && truth_in.dim() == 4 && samples_in.size(0) == truth_in.size(0),
+          "calibration needs samples (B, K, 1, H, W) and truth (B, 1, H, W), got ", samples_in.sizes(),
+          " and ", truth_in.sizes());
+  require(samples_in.size(1) >= 2, "calibrating intervals needs at least 2 samples per image, got ",
+          samples_in.size(1));
+  require(std::isfinite(level) && level > 0 && level < 1, "the calibration level must be in (0, 1), got ",
+          level);
+  torch::NoGradGuard no_grad;
+  const auto samples = samples_in.to(torch::kCPU, torch::kFloat64);
+  const auto truth = truth_in.to(torch::kCPU, torch::kFloat64);
+  const auto mean = samples.mean(1), std = samples.std(1, true);
+  const auto support = (truth.abs() > support_level).logical_or(mean.abs() > support_level);
+  // A pixel of zero spread is covered only where the mean is exact: score 0 then, else infinite.
+  const auto error = (truth - mean).abs();
+  const auto score =
+      torch::where(std > 0, error / std.clamp_min(1e-300),
+                   torch::where(error > 0, torch::full_like(error, std::numeric_limits<double>::infinity()),
+                                torch::zeros_like(error)))
+          .masked_select(support);
+  const int64_t n = score.numel();
+  require(n > 0, "calibration needs support pixels (truth or mean above ", support_level, ")");
+  // The ceil((n + 1) level)-th smallest score (1-based); beyond n the interval must be unbounded.
+  const auto rank = static_cast<int64_t>(std::ceil(static_cast<double>(n + 1) * level));
+  require(rank <= n, "calibration at level ", level, " needs more than ", n, " pixels");
+  const auto sorted = std::get<0>(score.sort());
+  const double c = sorted[rank - 1].item<double>();
+  require(std::isfinite(c), "the calibration images' samples do not spread over ", 100.0 * (1 - level),
+          "% of their support: no finite interval scale covers ", 100.0 * level, "% (more samples?)");
+  return c;
+}
+
 nlohmann::json UncertaintySummary::to_json() const {
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   return {{"samples", samples},
@@ -114,6 +156,9 @@ nlohmann::json UncertaintySummary::to_json() const {
           {"image_coverage_90", number(image_coverage)},
           {"std_error_correlation", number(std_error_correlation)},
           {"support_share", support_share},
+          {"interval_scale", number(interval_scale)},
+          {"calibrated_coverage_90", number(calibrated_coverage)},
+          {"calibrated_coverage_90_support", number(calibrated_coverage_support)},
           {"calibration", {{"nominal", levels}, {"coverage_support", level_coverage}}},
           {"z_histogram", {{"edges", z_edges}, {"counts", z_counts}}}};
 }

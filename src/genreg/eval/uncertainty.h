@@ -27,13 +27,29 @@ struct UncertaintySummary {
   double support_share = 0.0;                  // the support's share of the pixels
   std::vector<double> levels, level_coverage;  // calibration: nominal p, coverage over the support
   std::vector<double> z_edges, z_counts;       // z-score histogram over the support
+  // With an interval scale c fitted elsewhere (fit_interval_scale): c, and the coverage of
+  // mean +- c std over all pixels and over the support; NaN without one.
+  double interval_scale = 0.0, calibrated_coverage = 0.0, calibrated_coverage_support = 0.0;
 
   nlohmann::json to_json() const;
 };
 
-// samples: (B, K, 1, H, W); truth: (B, 1, H, W), any device.
+// samples: (B, K, 1, H, W); truth: (B, 1, H, W), any device. `interval_scale` > 0: also the
+// coverage of mean +- interval_scale std (the calibrated interval).
 UncertaintySummary summarise_uncertainty(const torch::Tensor& samples, const torch::Tensor& truth,
-                                         double support_level = 0.01);
+                                         double support_level = 0.01, double interval_scale = 0.0);
+
+// Calibration of the interval's width by split conformal prediction (Vovk et al. 2005; Angelopoulos
+// & Bates 2021, section 1; pooled pixel scores as in Angelopoulos et al. 2022, "Image-to-image
+// regression with distribution-free uncertainty quantification"): on images with known truth (the
+// validation images, never the report images), the scores |truth - mean| / std of the support's n
+// pixels; the scale c is their ceil((n + 1) level)-th smallest, so that mean +- c std covers a share
+// `level` of the calibration pixels. Where the samples' std is right up to one factor (a respaced
+// chain that keeps 80% of the variance, a guidance that shrinks it), the intervals of new images of
+// the same kind then cover about `level` of their pixels; a Gaussian 90% interval has c = 1.645.
+// samples: (B, K, 1, H, W) with K >= 2; truth: (B, 1, H, W).
+double fit_interval_scale(const torch::Tensor& samples, const torch::Tensor& truth, double level = 0.9,
+                          double support_level = 0.01);
 
 // The data-fidelity audit (PROTOCOL.md): true images give ||A x - y||^2 / sigma^2 ~ chi-square with
 // M degrees of freedom; a reconstruction outside its central 99% interval is not what the data

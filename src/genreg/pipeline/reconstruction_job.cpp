@@ -37,6 +37,9 @@ Rule parameter_rule(const ReconstructionJob& job, const MethodInfo& info) {
   if (!info.has_lambda()) {
     require(job.lambda.empty() && job.lambda_grid.empty(), job.method,
             " has no regularisation parameter to choose (no --lambda or --lambda-grid)");
+    // --validate still sets images apart: a posterior sampler's intervals are calibrated on them.
+    require(job.validate.empty() || info.reads("samples"), "--validate chooses a parameter, and ", job.method,
+            " has none");
     return Rule::fixed;
   }
   require(!job.lambda.empty() || !job.lambda_grid.empty(),
@@ -47,7 +50,8 @@ Rule parameter_rule(const ReconstructionJob& job, const MethodInfo& info) {
   require(job.lambda_grid.empty() || job.lambda.empty(),
           "give either --lambda VALUE or --lambda-grid, not both");
   if (job.lambda_grid.empty()) {
-    require(job.validate.empty(),
+    // A posterior sampler's intervals are calibrated on the --validate images.
+    require(job.validate.empty() || info.reads("samples"),
             "--validate chooses lambda from --lambda-grid; with one --lambda there is no choice");
     return Rule::fixed;
   }
@@ -102,23 +106,38 @@ std::string percent(double share) {
 
 // Coverage, calibration and the sample figure of a sampling method (eval/uncertainty.h), on the
 // report images: samples (N, K, 1, H, W), truth (N, 1, H, W), back-projections A^T y (N, 1, H, W).
+// `interval_scale` > 0: the calibrated interval mean +- c std is reported too, `scale_source` saying
+// where c came from.
 void report_uncertainty(const torch::Tensor& samples, const torch::Tensor& truth,
-                        const torch::Tensor& backprojection, const std::string& out, nlohmann::json& summary,
+                        const torch::Tensor& backprojection, double interval_scale,
+                        const std::string& scale_source, const std::string& out, nlohmann::json& summary,
                         HtmlReport& html, std::ostream& os) {
-  const auto u = summarise_uncertainty(samples, truth);
+  const auto u = summarise_uncertainty(samples, truth, 0.01, interval_scale);
   summary["uncertainty"] = u.to_json();
+  if (interval_scale > 0) summary["uncertainty"]["interval_scale_source"] = scale_source;
   os << "  90% intervals of " << u.samples << " samples cover " << percent(u.coverage) << " of the pixels, "
      << percent(u.coverage_support) << " of the support's";
   if (std::isfinite(u.quantile_coverage_support))
     os << " (5-95% quantiles: " << percent(u.quantile_coverage_support) << ")";
   os << "; std / |error| correlation " << format_significant(u.std_error_correlation, 3) << "\n";
+  if (interval_scale > 0)
+    os << "  calibrated intervals mean +- " << format_significant(interval_scale, 3) << " std ("
+       << scale_source << ") cover " << percent(u.calibrated_coverage) << " of the pixels, "
+       << percent(u.calibrated_coverage_support) << " of the support's\n";
+  std::vector<std::vector<std::string>> table = {
+      {"coverage of mean +- 1.645 std, all pixels", percent(u.coverage)},
+      {"the same, support (truth or mean non-zero)", percent(u.coverage_support)},
+      {"coverage of the 5%-95% quantiles (K >= 20), support", percent(u.quantile_coverage_support)},
+      {"coverage of the image mean intensity's interval, images", percent(u.image_coverage)},
+      {"correlation of std with |error|", format_significant(u.std_error_correlation, 3)}};
+  if (interval_scale > 0) {
+    table.push_back({"calibrated interval: mean +- c std, c (" + scale_source + ")",
+                     format_significant(interval_scale, 3)});
+    table.push_back({"coverage of the calibrated interval, all pixels", percent(u.calibrated_coverage)});
+    table.push_back({"the same, support", percent(u.calibrated_coverage_support)});
+  }
   html.heading("Uncertainty (" + std::to_string(u.samples) + " samples per image)", 2)
-      .table({"statistic", "value"},
-             {{"coverage of mean +- 1.645 std, all pixels", percent(u.coverage)},
-              {"the same, support (truth or mean non-zero)", percent(u.coverage_support)},
-              {"coverage of the 5%-95% quantiles (K >= 20), support", percent(u.quantile_coverage_support)},
-              {"coverage of the image mean intensity's interval, images", percent(u.image_coverage)},
-              {"correlation of std with |error|", format_significant(u.std_error_correlation, 3)}});
+      .table({"statistic", "value"}, table);
   const int64_t shown = std::min<int64_t>(8, samples.size(0));
   const auto s = samples.narrow(0, 0, shown).to(torch::kCPU, torch::kFloat32);
   const auto t = truth.narrow(0, 0, shown).to(torch::kCPU, torch::kFloat32);
@@ -172,6 +191,11 @@ std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& valid
 nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& os) {
   const auto& info = MethodRegistry::instance().at(job.method);
   require(job.batch > 0, "--batch must be positive");
+  require(std::isfinite(job.interval_scale) && job.interval_scale >= 0,
+          "--interval-scale must be finite and positive, got ", job.interval_scale);
+  require(job.interval_scale == 0 || info.reads("samples"),
+          "--interval-scale applies to posterior samplers (", job.method,
+          " gives one reconstruction per image)");
   require(
       info.needs == ModelRole::generator || job.generator.empty(),
       "--generator is for the methods that need ", needs_text(ModelRole::generator), " (",
@@ -277,6 +301,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
       summary["samples"] = sampler->options().samples();
       summary["steps"] = sampler->options().steps();
       if (info.reads("zeta")) summary["zeta"] = sampler->options().zeta();
+      if (info.reads("eta")) summary["eta"] = sampler->options().eta();
       if (sampler->options().large_variance()) summary["large_variance"] = true;
     }
   }
@@ -288,6 +313,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
 
   std::vector<PlotPanel> sweep_panels, start_figure;
   double mu = mus.front();
+  double interval_scale = job.interval_scale;
+  std::string scale_source = "given";
   auto lambda_per_image = torch::zeros({n}, torch::kFloat64);
   const auto start = Clock::now();
   if (rule == Rule::fixed) {
@@ -370,6 +397,16 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   SolverSummary solve_summary;
   const auto result = reconstruct(*method_for(mu), m, lambda_per_image, job.batch, &solve_summary, log);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (interval_scale == 0 && validation.numel() > 0 && result.samples.defined() &&
+      result.samples.size(1) >= 2) {
+    // The calibrated interval's width from the validation images' samples at the chosen parameters.
+    interval_scale =
+        fit_interval_scale(result.samples.index_select(0, validation.to(result.samples.device())),
+                           m.x_true.index_select(0, validation.to(m.x_true.device())));
+    scale_source = "split conformal on the " + std::to_string(validation.numel()) + " validation images";
+    os << "  interval scale " << format_significant(interval_scale, 3)
+       << " fitted on the validation images (90% of their support's |truth - mean| / std)\n";
+  }
   if (rule == Rule::fixed && info.has_lambda())
     os << "  lambda " << lambda_per_image[0].item<double>() << ": " << solve_summary.brief() << "\n";
   summary["solver"] = solve_summary.to_json();
@@ -427,8 +464,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
         .table({"metric", "mean", "std"}, rows);
     if (result.samples.defined())
       report_uncertainty(result.samples.index_select(0, report.to(result.samples.device())), truth,
-                         op->adjoint(m.y.index_select(0, report.to(m.y.device()))), job.out, summary, html,
-                         os);
+                         op->adjoint(m.y.index_select(0, report.to(m.y.device()))), interval_scale,
+                         scale_source, job.out, summary, html, os);
     const auto t_shown =
         m.x_true.index_select(0, shown_idx.to(m.x_true.device())).to(x.device(), torch::kFloat32);
     write_comparison_grid((fs::path(job.out) / "grid.png").string(),

@@ -30,6 +30,9 @@ struct ReconstructionJob {
   std::string out;                // output folder
   torch::Device device = torch::kCPU;
   uint64_t seed = 0;  // seed of the random starts and of posterior samples
+  // Posterior samplers: the calibrated interval mean +- c std is reported with c = interval_scale;
+  // 0: fitted on the `validate` images (eval/uncertainty.h, fit_interval_scale) when given.
+  double interval_scale = 0.0;
 };
 
 // Runs the job; progress lines go to `log`. Returns the document also written to OUT/results.json

@@ -1,6 +1,8 @@
-// The diffusion posterior samplers (diffusion_posterior.h) registered as dps and diffpir.
+// The diffusion posterior samplers (diffusion_posterior.h, denoising_diffusion_restoration.h)
+// registered as dps, diffpir and ddrm.
 #include <algorithm>
 
+#include "genreg/solvers/denoising_diffusion_restoration.h"
 #include "genreg/solvers/diffusion_posterior.h"
 #include "genreg/solvers/method_registry.h"
 
@@ -13,6 +15,7 @@ DiffusionPosteriorOptions options_for(const MethodSettings& s, int64_t default_s
   o.steps(s.steps() > 0 ? s.steps() : default_steps);
   o.samples(s.samples() > 0 ? s.samples() : 8);
   if (s.zeta() >= 0) o.zeta(s.zeta());
+  if (s.eta() >= 0) o.eta(s.eta());
   o.seed(s.seed());
   o.large_variance(s.large_variance());
   return o;
@@ -48,5 +51,16 @@ GENREG_REGISTER_METHOD(diffpir,
                                   {"lambda", "samples", "steps", "zeta"},
                                   factory<DiffPir>(100),
                                   "DiffPIR"});
+
+// DDRM: 20 steps, eta 0.85, eta_b 1 (Kawar et al. 2022, section 5); no lambda.
+GENREG_REGISTER_METHOD(ddrm,
+                       MethodInfo{"ddrm",
+                                  "DDRM, the DDIM-like chain in the operator's singular basis with the "
+                                  "measurement in each component as its noise allows (Kawar et al. 2022; "
+                                  "denoise, inpaint, mri)",
+                                  ModelRole::noise_predictor,
+                                  {"samples", "steps", "eta"},
+                                  factory<DenoisingDiffusionRestoration>(20),
+                                  "DDRM"});
 
 }  // namespace genreg

@@ -48,8 +48,8 @@ Reconstruction DiffusionPosteriorSampler::reconstruct(const DataFidelity& data, 
   const int64_t b = data.y().size(0), k = options_.samples();
   require(lambda.numel() == b, name(), " needs one lambda per image, got ", lambda.numel(), " for ", b);
   const auto lam = lambda.to(torch::kCPU, torch::kFloat64).reshape({b});
-  require(torch::isfinite(lam).all().item<bool>() && (lam > 0).all().item<bool>(), name(),
-          " needs positive, finite lambda");
+  require(!reads_lambda() || (torch::isfinite(lam).all().item<bool>() && (lam > 0).all().item<bool>()),
+          name(), " needs positive, finite lambda");
   // Row i k + j is sample j of image i.
   const auto rows = torch::arange(b, torch::kLong).repeat_interleave(k).to(data.y().device());
   auto generator = at::detail::createCPUGenerator(options_.seed());

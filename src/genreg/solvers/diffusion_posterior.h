@@ -33,6 +33,10 @@ struct DiffusionPosteriorOptions {
   TORCH_ARG(int64_t, samples) = 8;
   // diffpir: the share of fresh noise in each step.
   TORCH_ARG(double, zeta) = 0.3;
+  // ddrm: the fresh noise's share eta and the measurement's weight eta_b in the steps where the
+  // measurement is noisier than x_t (Kawar et al.'s defaults).
+  TORCH_ARG(double, eta) = 0.85;
+  TORCH_ARG(double, eta_b) = 1.0;
   TORCH_ARG(uint64_t, seed) = 0;
   // Clip Tweedie's x0 to the data's range at each step (Ho et al.'s clip_denoised).
   TORCH_ARG(bool, clip) = true;
@@ -54,6 +58,8 @@ class DiffusionPosteriorSampler : public Reconstructor {
   const DiffusionPosteriorOptions& options() const { return options_; }
   // K samples of every image are one batch.
   int64_t batch_per_image() const override { return options_.samples(); }
+  // Whether lambda weighs the data (dps, diffpir); ddrm's noise level does that itself.
+  virtual bool reads_lambda() const { return true; }
 
   // The samples' mean.
   torch::Tensor solve(const DataFidelity& data, const torch::Tensor& lambda, SolverSummary* summary = nullptr,

@@ -44,6 +44,8 @@ struct MethodSettings {
   TORCH_ARG(int64_t, samples) = 0;
   TORCH_ARG(int64_t, steps) = 0;
   TORCH_ARG(double, zeta) = -1.0;
+  // ddrm: the fresh noise's share eta (negative: its default, 0.85).
+  TORCH_ARG(double, eta) = -1.0;
   TORCH_ARG(uint64_t, seed) = 0;
   // dps: ancestral noise at the upper variance bound.
   TORCH_ARG(bool, large_variance) = false;
@@ -61,7 +63,8 @@ struct MethodInfo {
   std::string summary;  // one line: the objective or algorithm, with its reference
   PriorNeed needs;      // nullopt: no learned model
   // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
-  // iterations, tolerance, inner_iterations, no_box, denoiser_sigma, samples, steps, zeta. "lambda" absent:
+  // iterations, tolerance, inner_iterations, no_box, denoiser_sigma, samples, steps, zeta, eta,
+  // large_variance. "lambda" absent:
   // no regularisation parameter.
   std::vector<std::string> settings;
   std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;
