@@ -153,14 +153,8 @@ torch::Tensor Ddpm::forward(const torch::Tensor& x_t, const torch::Tensor& t, bo
           x_t.sizes());
   require(t.dim() == 1 && t.size(0) == x_t.size(0), "ddpm needs one step per image, got ", t.sizes(), " for ",
           x_t.size(0));
-  const auto input = x_t.to(device_, torch::kFloat32);
-  const int64_t h = input.size(2), w = input.size(3);
-  const int64_t ph = (4 - h % 4) % 4, pw = (4 - w % 4) % 4;  // two halvings
-  auto padded = input;
-  if (ph > 0 || pw > 0) padded = F::pad(input, F::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
-  auto eps = (average ? average_ : network_)->forward(padded, t.to(device_));
-  if (ph > 0 || pw > 0) eps = eps.narrow(2, 0, h).narrow(3, 0, w);
-  return eps;
+  const auto input = pad_to_multiple(x_t.to(device_, torch::kFloat32), 4);  // two halvings
+  return input.crop((average ? average_ : network_)->forward(input.padded, t.to(device_)));
 }
 
 torch::Tensor Ddpm::predict_noise(const torch::Tensor& x_t, const torch::Tensor& t) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "genreg/core/error.h"
+#include "genreg/models/layers.h"
 #include "genreg/models/model_registry.h"
 
 namespace genreg {
@@ -110,19 +111,12 @@ torch::Tensor Drunet::denoise(const torch::Tensor& x, const torch::Tensor& sigma
           "drunet needs one noise level per image, got ", sigma.defined() ? sigma.numel() : 0, " for ",
           x.size(0));
   const auto input = x.to(device_, torch::kFloat32);
-  const int64_t h = input.size(2), w = input.size(3);
   // Sides padded to multiples of 4 (two halvings), by replication.
-  const int64_t ph = (4 - h % 4) % 4, pw = (4 - w % 4) % 4;
-  auto padded = input;
-  if (ph > 0 || pw > 0)
-    padded = torch::nn::functional::pad(
-        input, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
+  const auto padded = pad_to_multiple(input, 4);
   const auto s = sigma.to(device_, torch::kFloat32)
                      .reshape({-1, 1, 1, 1})
-                     .expand({x.size(0), 1, padded.size(2), padded.size(3)});
-  auto n = noise_estimate(torch::cat({padded, s}, 1));
-  if (ph > 0 || pw > 0) n = n.narrow(2, 0, h).narrow(3, 0, w);
-  return input - n;
+                     .expand({x.size(0), 1, padded.padded.size(2), padded.padded.size(3)});
+  return input - padded.crop(noise_estimate(torch::cat({padded.padded, s}, 1)));
 }
 
 namespace {

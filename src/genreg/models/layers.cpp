@@ -154,4 +154,21 @@ torch::Tensor CriticBlockImpl::forward(const torch::Tensor& x) {
   return s + h;
 }
 
+PaddedToMultiple pad_to_multiple(const torch::Tensor& x, int64_t multiple) {
+  PaddedToMultiple out;
+  out.height = x.size(2);
+  out.width = x.size(3);
+  const int64_t ph = (multiple - out.height % multiple) % multiple,
+                pw = (multiple - out.width % multiple) % multiple;
+  out.padded = ph > 0 || pw > 0
+                   ? torch::nn::functional::pad(
+                         x, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate))
+                   : x;
+  return out;
+}
+
+torch::Tensor PaddedToMultiple::crop(const torch::Tensor& y) const {
+  return y.size(2) == height && y.size(3) == width ? y : y.narrow(2, 0, height).narrow(3, 0, width);
+}
+
 }  // namespace genreg

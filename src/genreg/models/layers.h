@@ -83,4 +83,14 @@ TORCH_MODULE(CriticBlock);
 // divisor below.
 int64_t group_count(int64_t channels);
 
+// A U-Net with `halvings` stride-2 levels needs sides divisible by 2^halvings: `x` (B, C, H, W)
+// padded at the bottom and right by replicating its edge; `crop` takes a result of the padded size
+// back to H x W (a no-op where nothing was padded).
+struct PaddedToMultiple {
+  torch::Tensor padded;
+  int64_t height = 0, width = 0;
+  torch::Tensor crop(const torch::Tensor& y) const;
+};
+PaddedToMultiple pad_to_multiple(const torch::Tensor& x, int64_t multiple);
+
 }  // namespace genreg
