@@ -51,6 +51,15 @@ TEST(EvaluateCli, ComparesGeneratorsWithEveryFigureAndNumber) {
     for (const auto& [name, path] : g["figures"].items())
       EXPECT_TRUE(std::filesystem::exists(dir / ("eval/" + path.get<std::string>()))) << name;
   }
+  // Sample quality: two generators trained for one epoch on 96 images against the training images,
+  // which sample the data exactly: a larger FID and a lower precision.
+  const auto& reference = summary["quality"]["reference"];
+  EXPECT_EQ(summary["quality"]["feature_network"]["task"], "classes");
+  for (const auto& g : summary["generators"]) {
+    EXPECT_GT(g["quality"]["fid"].get<double>(), reference["fid"].get<double>());
+    EXPECT_LT(g["quality"]["precision"].get<double>(), reference["precision"].get<double>());
+    EXPECT_EQ(g["quality"]["samples"], 30);
+  }
   EXPECT_EQ(summary["generators"][0]["projection"]["restarts"], 1);  // the encoder mean
   EXPECT_EQ(summary["generators"][1]["projection"]["restarts"], 4);  // random starts for the GAN
   for (const char* f : {"report.html", "results.json", "histograms.png"})

@@ -19,7 +19,7 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
     int64_t count = 1000, emd_count = 1000, iterations = 200, restarts = 0, batch = 512;
     int64_t steps = 7, far_count = 10;
     std::vector<double> far_scales{1.0, 2.0, 4.0, 8.0};
-    bool no_reference = false;
+    bool no_reference = false, no_quality = false;
   };
   auto a = std::make_shared<Args>();
   evaluate->add_option("--generator", a->generator, "Model checkpoint (.pt) written by genreg train");
@@ -52,6 +52,9 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
   evaluate->add_option("--far-count", a->far_count, "Far samples per scale")->capture_default_str();
   evaluate->add_flag("--no-reference", a->no_reference,
                      "Skip the reference EMD of test to training images (the floor of A3)");
+  evaluate->add_flag("--no-quality", a->no_quality,
+                     "Skip FID and precision/recall (whose feature network trains once per dataset, about a "
+                     "minute, into the data cache)");
   evaluate->add_option("--out", a->out, "Output folder (figures, results.json, report.html)")->required();
   evaluate->footer("Samples, starts and the 2D projection follow the global --seed.");
   check_domains(evaluate, {{"--count", integer_in(3, 1 << 24)},
@@ -79,6 +82,7 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
     job.far_count = a->far_count;
     job.far_scales = a->far_scales;
     job.reference = !a->no_reference;
+    job.quality = !a->no_quality;
     job.out = a->out;
     job.device = ctx.device();
     job.seed = ctx.options().seed;

@@ -28,10 +28,13 @@ struct DatasetOptions {
 };
 
 struct Dataset {
-  std::string name;        // the spec it was loaded from, e.g. "mnist" or "folder:/data/ct"
-  std::string split;       // "train" or "test"
-  torch::Tensor images;    // (N, 1, H, W) float32 in [0, 1]
-  torch::Tensor labels;    // (N,) int64 class labels; -1 where the dataset has none
+  std::string name;      // the spec it was loaded from, e.g. "mnist" or "folder:/data/ct"
+  std::string split;     // "train" or "test"
+  torch::Tensor images;  // (N, 1, H, W) float32 in [0, 1]
+  torch::Tensor labels;  // (N,) int64 class labels; -1 where the dataset has none
+  // (N, P) float32 continuous targets where the dataset has them (shapes: the generating parameters
+  // circle column, row, radius, rectangle column, row, width, height), else undefined.
+  torch::Tensor targets;
   torch::Tensor indices;   // (N,) int64 position of each image within its split
   int64_t split_size = 0;  // number of images in the whole split
 

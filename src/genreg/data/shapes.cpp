@@ -86,6 +86,14 @@ Dataset load_shapes(const ShapesOptions& options, const std::string& split, cons
   data.images = generate_shapes(options, seed, r.start, r.size());
   data.labels = torch::full({r.size()}, -1, torch::kInt64);
   data.indices = torch::arange(r.start, r.stop, torch::kInt64);
+  data.targets = torch::empty({r.size(), 7}, torch::kFloat32);
+  auto t = data.targets.accessor<float, 2>();
+  for (int64_t k = 0; k < r.size(); ++k) {
+    const auto p = shape_parameters(seed, r.start + k, options.plus());
+    const int64_t values[] = {p.circle_col, p.circle_row, p.radius, p.rect_col,
+                              p.rect_row,   p.rect_w,     p.rect_h};
+    for (int64_t j = 0; j < 7; ++j) t[k][j] = static_cast<float>(values[j]);
+  }
   return data;
 }
 

@@ -116,13 +116,14 @@ std::pair<std::vector<double>, std::vector<double>> histogram(const torch::Tenso
 
 nlohmann::json write_evaluation(const std::string& dir, const std::vector<EvaluatedGenerator>& generators,
                                 const nlohmann::json& data, const std::optional<EmdReference>& reference,
-                                double seconds) {
+                                double seconds, const nlohmann::json& quality) {
   require(!generators.empty(), "no generators evaluated");
   std::filesystem::create_directories(dir);
   const auto file = [&](const std::string& name) { return (std::filesystem::path(dir) / name).string(); };
 
   write_histograms(file("histograms.png"), generators);
   nlohmann::json summary = {{"data", data}, {"generators", nlohmann::json::array()}};
+  if (!quality.is_null()) summary["quality"] = quality;
   if (reference)
     summary["emd_reference"] = {{"what", "EMD of the test images to as many training images"},
                                 {"n", reference->n},
@@ -155,6 +156,7 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
                     {"far_samples", g.label + "/far-samples.png"},
                     {"samples", g.label + "/samples.png"}};
     j["latents"] = g.label + "/latents.pt";
+    if (!g.quality.is_null()) j["quality"] = g.quality;
     summary["generators"].push_back(j);
   }
 
@@ -188,6 +190,34 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
        "far samples: NRMSE to nearest test (s = " + format_significant(first.far_scales.back(), 3) + ")",
        "projection s"},
       rows);
+  if (!quality.is_null()) {
+    std::vector<std::vector<std::string>> quality_rows;
+    const auto row = [](const std::string& name, const nlohmann::json& q) {
+      return std::vector<std::string>{name, format_significant(q.at("fid").get<double>(), 4),
+                                      format_fixed(q.at("precision").get<double>(), 3),
+                                      format_fixed(q.at("recall").get<double>(), 3)};
+    };
+    for (const auto& g : generators)
+      if (!g.quality.is_null()) quality_rows.push_back(row(g.label, g.quality));
+    if (quality.contains("reference"))
+      quality_rows.push_back(row("training images (reference)", quality["reference"]));
+    const auto& net = quality["feature_network"];
+    report.heading("Sample quality: FID and precision / recall")
+        .paragraph(
+            "Between " + std::to_string(first.emd_count) +
+            " test images and as many samples, in the 64-dimensional feature space of a small network "
+            "genreg trained on the dataset's " +
+            (net.value("task", std::string()) == "classes"
+                 ? std::string("class labels (test accuracy ")
+                 : std::string("generating parameters (test R^2 ")) +
+            format_fixed(net.value("test_score", 0.0), 3) +
+            "): Inception weights cannot be downloaded here, so the numbers compare generators on this "
+            "dataset only, not with published FIDs. Frechet distance of the fitted Gaussians (Heusel et "
+            "al. 2017); precision: the share of samples inside the test images' k-nearest-neighbour "
+            "balls, recall: the share of test images inside the samples' (Kynkaanniemi et al. 2019, k = 3). "
+            "The training images' row is what exact sampling of the data reaches.")
+        .table({"", "FID", "precision", "recall"}, quality_rows);
+  }
   if (reference)
     report.paragraph(
         "Reference for A3: the EMD of the same " + std::to_string(first.emd_count) +

@@ -16,6 +16,9 @@ struct EvaluatedGenerator {
   std::string path;      // the checkpoint it came from
   nlohmann::json model;  // the model description (kind, architecture, latent dimension, ...)
   GeneratorEvaluation evaluation;
+  // Sample quality in the feature network's space (eval/sample_quality.h, eval/feature_network.h):
+  // {"fid", "precision", "recall", "k", "samples"}; null where it was not measured.
+  nlohmann::json quality;
 };
 
 // The EMD of the test images to as many training images: what a generator that samples the data
@@ -29,9 +32,11 @@ struct EmdReference {
 // LABEL/latent-scatter.png, LABEL/interpolation.png, LABEL/far-samples.png, LABEL/samples.png and
 // LABEL/latents.pt (z*), then report.html and results.json (io/results_file.h; `data` is its
 // settings, `seconds` the evaluation's time). Returns the results.json document.
+// `quality` (null: not measured): the feature network's description and the reference values of
+// training against test images, {"feature_network", "reference": {"fid", "precision", "recall"}}.
 nlohmann::json write_evaluation(const std::string& dir, const std::vector<EvaluatedGenerator>& generators,
                                 const nlohmann::json& data, const std::optional<EmdReference>& reference,
-                                double seconds);
+                                double seconds, const nlohmann::json& quality = nullptr);
 
 // Histogram of `values` over [lo, hi] in `bins` equal bins: (centres, counts).
 std::pair<std::vector<double>, std::vector<double>> histogram(const torch::Tensor& values, double lo,

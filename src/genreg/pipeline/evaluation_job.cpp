@@ -10,6 +10,8 @@
 #include "genreg/core/error.h"
 #include "genreg/eval/earth_movers.h"
 #include "genreg/eval/evaluation_report.h"
+#include "genreg/eval/feature_network.h"
+#include "genreg/eval/sample_quality.h"
 #include "genreg/io/output_paths.h"
 #include "genreg/models/checkpoint.h"
 
@@ -139,13 +141,59 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
         << e.projection_seconds << " s)\n";
     evaluated.push_back({labels_out[k], job.checkpoints[k], model->config().to_json(), std::move(e)});
   }
+  nlohmann::json quality;
+  if (job.quality) {
+    try {
+      const auto quality_start = std::chrono::steady_clock::now();
+      auto features = feature_network_for(job.dataset, job.data, log);
+      const auto real = image_features(features.network, emd_images);
+      const auto measure = [&](const torch::Tensor& images) -> nlohmann::json {
+        const auto f = image_features(features.network, images);
+        const auto pr = precision_recall(real, f);
+        return {{"fid", frechet_distance(real, f)},
+                {"precision", pr.precision},
+                {"recall", pr.recall},
+                {"k", pr.k},
+                {"samples", images.size(0)}};
+      };
+      quality["feature_network"] = features.describe();
+      for (size_t k = 0; k < models.size(); ++k) {
+        torch::manual_seed(job.seed + 29);
+        torch::Tensor samples;
+        {
+          torch::NoGradGuard no_grad;
+          samples = models[k]->sample(emd_images.size(0)).to(torch::kCPU, torch::kFloat32);
+        }
+        evaluated[k].quality = measure(samples);
+        log << labels_out[k] << ": FID " << evaluated[k].quality["fid"].get<double>() << ", precision "
+            << evaluated[k].quality["precision"].get<double>() << ", recall "
+            << evaluated[k].quality["recall"].get<double>() << "\n";
+      }
+      if (data.split == "test") {
+        auto train_options = job.data;
+        train_options.split("train").range(IndexRange::all());
+        const auto train = load_dataset(job.dataset, train_options);
+        if (train.size() >= emd_images.size(0)) {
+          quality["reference"] =
+              measure(train.images.index_select(0, spread_rows(train.size(), emd_images.size(0))));
+          log << "reference (training images): FID " << quality["reference"]["fid"].get<double>() << "\n";
+        }
+      }
+      quality["seconds"] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - quality_start).count();
+    } catch (const Error& e) {
+      log << "sample quality skipped: " << e.what() << "\n";
+      quality = nullptr;
+      for (auto& g : evaluated) g.quality = nullptr;
+    }
+  }
   const nlohmann::json data_json = {{"dataset", data.name},
                                     {"split", data.split},
                                     {"projected_indices", as_vector(data.indices.index_select(0, rows))},
                                     {"emd_indices", as_vector(data.indices.index_select(0, emd_rows))}};
-  auto document =
-      write_evaluation(job.out, evaluated, data_json, reference,
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  auto document = write_evaluation(
+      job.out, evaluated, data_json, reference,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), quality);
   log << "wrote " << job.out << "/report.html and results.json\n";
   return document;
 }

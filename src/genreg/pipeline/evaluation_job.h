@@ -27,6 +27,10 @@ struct EvaluationJob {
   int64_t interpolation_steps = 7, far_count = 10;
   std::vector<double> far_scales{1.0, 2.0, 4.0, 8.0};
   bool reference = true;  // the EMD of test to as many training images
+  // FID and precision/recall of the EMD's images against as many samples, in the feature space of
+  // a network trained on the dataset's labels or parameters (eval/feature_network.h; skipped with a
+  // line for data that has neither).
+  bool quality = true;
   std::string out;
   torch::Device device = torch::kCPU;
   uint64_t seed = 0;
