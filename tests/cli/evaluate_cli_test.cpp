@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "genreg/core/source_dir.h"
 #include "test_support.h"
 
 using genreg::testing::run_genreg;
@@ -21,9 +22,11 @@ TEST(EvaluateCli, ComparesGeneratorsWithEveryFigureAndNumber) {
                   .status,
               0)
         << kind;
-  const auto r = run_genreg(
-      "--json evaluate --dataset mnist --compare " + (dir / "vae.pt") + " " + (dir / "wgan-gp.pt") +
-      " --count 12 --emd-count 30 --iterations 15 --far-count 3 --out " + (dir / "eval"));
+  const auto r = run_genreg("--json evaluate --dataset mnist --compare " + (dir / "vae.pt") + " " +
+                            (dir / "wgan-gp.pt") +
+                            " --count 12 --emd-count 30 --iterations 15 --far-count 3 --diffusion-model " +
+                            std::string(GENREG_SOURCE_DIR) +
+                            "/docs/models/mnist/ddpm.pt --diffusion-steps 10 --out " + (dir / "eval"));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto document = nlohmann::json::parse(r.out);
   EXPECT_EQ(document["command"], "evaluate");
@@ -59,6 +62,9 @@ TEST(EvaluateCli, ComparesGeneratorsWithEveryFigureAndNumber) {
     EXPECT_GT(g["quality"]["fid"].get<double>(), reference["fid"].get<double>());
     EXPECT_LT(g["quality"]["precision"].get<double>(), reference["precision"].get<double>());
     EXPECT_EQ(g["quality"]["samples"], 30);
+    // The committed DDPM (30 epochs on every training image), 10 DDIM steps, beats both.
+    EXPECT_LT(summary["quality"]["diffusion_models"][0]["fid"].get<double>(),
+              g["quality"]["fid"].get<double>());
   }
   EXPECT_EQ(summary["generators"][0]["projection"]["restarts"], 1);  // the encoder mean
   EXPECT_EQ(summary["generators"][1]["projection"]["restarts"], 4);  // random starts for the GAN

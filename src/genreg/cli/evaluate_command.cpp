@@ -14,7 +14,8 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
       "evaluate", "Evaluate generators as priors (paper section 4: A1-A3, B1-B2) with a report");
   struct Args {
     std::string generator, out;
-    std::vector<std::string> compare;
+    std::vector<std::string> compare, diffusion;
+    int64_t diffusion_steps = 50;
     DatasetArgs data;
     int64_t count = 1000, emd_count = 1000, iterations = 200, restarts = 0, batch = 512;
     int64_t steps = 7, far_count = 10;
@@ -52,6 +53,12 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
   evaluate->add_option("--far-count", a->far_count, "Far samples per scale")->capture_default_str();
   evaluate->add_flag("--no-reference", a->no_reference,
                      "Skip the reference EMD of test to training images (the floor of A3)");
+  evaluate->add_option(
+      "--diffusion-model", a->diffusion,
+      "Diffusion checkpoints (genreg train --model ddpm) whose DDIM samples join the FID and "
+      "precision/recall table");
+  evaluate->add_option("--diffusion-steps", a->diffusion_steps, "DDIM steps of those samples")
+      ->capture_default_str();
   evaluate->add_flag("--no-quality", a->no_quality,
                      "Skip FID and precision/recall (whose feature network trains once per dataset, about a "
                      "minute, into the data cache)");
@@ -83,6 +90,8 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
     job.far_scales = a->far_scales;
     job.reference = !a->no_reference;
     job.quality = !a->no_quality;
+    job.diffusion_models = a->diffusion;
+    job.diffusion_steps = a->diffusion_steps;
     job.out = a->out;
     job.device = ctx.device();
     job.seed = ctx.options().seed;

@@ -199,6 +199,10 @@ nlohmann::json write_evaluation(const std::string& dir, const std::vector<Evalua
     };
     for (const auto& g : generators)
       if (!g.quality.is_null()) quality_rows.push_back(row(g.label, g.quality));
+    if (quality.contains("diffusion_models"))
+      for (const auto& q : quality["diffusion_models"])
+        quality_rows.push_back(
+            row(q.at("label").get<std::string>() + " (" + q.at("sampler").get<std::string>() + ")", q));
     if (quality.contains("reference"))
       quality_rows.push_back(row("training images (reference)", quality["reference"]));
     const auto& net = quality["feature_network"];

@@ -14,6 +14,7 @@
 #include "genreg/eval/sample_quality.h"
 #include "genreg/io/output_paths.h"
 #include "genreg/models/checkpoint.h"
+#include "genreg/models/diffusion_sampling.h"
 
 namespace genreg {
 namespace {
@@ -90,6 +91,20 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
   // Every checkpoint first, so that a bad one fails before any work.
   std::vector<GenerativeModelPtr> models;
   for (const auto& path : job.checkpoints) models.push_back(load_generator(path, job.device));
+  require(job.diffusion_models.empty() || job.quality,
+          "--diffusion-model joins the sample-quality table, which "
+          "--no-quality turns off");
+  require(job.diffusion_steps >= 1, "--diffusion-steps must be positive");
+  std::vector<std::shared_ptr<NoisePredictor>> diffusion;
+  for (const auto& path : job.diffusion_models) {
+    const auto loaded = load_model(path, ModelRole::noise_predictor, job.device);
+    auto model = std::dynamic_pointer_cast<NoisePredictor>(loaded);
+    require(loaded->image_size() == models.front()->image_size(), path, " makes images of another size than ",
+            job.checkpoints.front());
+    require(job.diffusion_steps <= model->steps(), "--diffusion-steps exceeds the ", model->steps(),
+            " steps of ", path);
+    diffusion.push_back(model);
+  }
   const auto size = models.front()->image_size();
 
   auto options = job.data;
@@ -168,6 +183,23 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
         log << labels_out[k] << ": FID " << evaluated[k].quality["fid"].get<double>() << ", precision "
             << evaluated[k].quality["precision"].get<double>() << ", recall "
             << evaluated[k].quality["recall"].get<double>() << "\n";
+      }
+      const auto diffusion_labels = unique_labels(job.diffusion_models);
+      quality["diffusion_models"] = nlohmann::json::array();
+      for (size_t k = 0; k < diffusion.size(); ++k) {
+        const auto size = models.front()->image_size();
+        const auto samples =
+            sample_prior(*diffusion[k], emd_images.size(0), size[0], size[1], job.device,
+                         PriorSamplingOptions().steps(job.diffusion_steps).seed(job.seed + 29))
+                .to(torch::kCPU, torch::kFloat32);
+        auto q = measure(samples);
+        q["label"] = diffusion_labels[k];
+        q["checkpoint"] = job.diffusion_models[k];
+        q["sampler"] = "DDIM, " + std::to_string(job.diffusion_steps) + " steps";
+        log << diffusion_labels[k] << " (DDIM " << job.diffusion_steps << " steps): FID "
+            << q["fid"].get<double>() << ", precision " << q["precision"].get<double>() << ", recall "
+            << q["recall"].get<double>() << "\n";
+        quality["diffusion_models"].push_back(q);
       }
       if (data.split == "test") {
         auto train_options = job.data;

@@ -31,6 +31,10 @@ struct EvaluationJob {
   // a network trained on the dataset's labels or parameters (eval/feature_network.h; skipped with a
   // line for data that has neither).
   bool quality = true;
+  // Diffusion models (noise predictors) whose samples (DDIM, `diffusion_steps` steps) join the
+  // sample-quality table beside the generators.
+  std::vector<std::string> diffusion_models;
+  int64_t diffusion_steps = 50;
   std::string out;
   torch::Device device = torch::kCPU;
   uint64_t seed = 0;
