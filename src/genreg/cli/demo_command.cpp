@@ -50,7 +50,7 @@ void add_demo_command(CLI::App& app, Commands& commands) {
         "genreg demo: learned priors (a VAE, a denoiser, a diffusion model) for compressed sensing of mnist "
         "digits";
     auto spec = experiment_spec("table1a");
-    // DPS at a demo's cost (2 of its 3.5 minutes): 4 samples on a 100-step chain at lambda 1, the
+    // DPS at a demo's cost (2 of its 3 min 20 s): 4 samples on a 100-step chain at lambda 1, the
     // value table1a's validation images choose from 0.5, 1, 2, 4 (BENCHMARKS.md, "Diffusion"; on
     // those images 100 steps give 21.8 dB against 22.5 for 250, 4 samples 0.3-0.5 dB less than 8).
     for (auto& m : spec.methods)

@@ -46,31 +46,36 @@ std::vector<int64_t> as_vector(const torch::Tensor& t) {
   return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
 }
 
-// The floor of A3: the EMD of the test images to as many training images; nullopt (with a line
-// saying why) where the training split is too small or cannot be loaded.
-std::optional<EmdReference> reference_emd(const EvaluationJob& job, const torch::Tensor& emd_images,
-                                          std::ostream& log) {
-  const int64_t n = emd_images.size(0);
+// n training images spread over the split: the references of A3 and of sample quality (what exact
+// sampling of the data reaches at this N). Undefined, with a line saying why, where the training
+// split is too small or cannot be loaded.
+torch::Tensor training_reference(const EvaluationJob& job, int64_t n, std::ostream& log) {
   try {
     auto train_options = job.data;
     train_options.split("train").range(IndexRange::all());
     const auto train = load_dataset(job.dataset, train_options);
     if (train.size() < n) {
-      log << "reference EMD skipped: the training split has fewer than " << n << " images\n";
-      return std::nullopt;
+      log << "references skipped: the training split has fewer than " << n << " images\n";
+      return {};
     }
-    const auto start = std::chrono::steady_clock::now();
-    const auto train_images = train.images.index_select(0, spread_rows(train.size(), n));
-    const auto emd = earth_movers_distance(emd_images, train_images);
-    EmdReference reference{n, emd.distance, normalised_emd(emd.distance, emd_images)};
-    log << "reference: EMD of " << n << " test to as many training images " << reference.normalised
-        << " of mean ||x||^2 ("
-        << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s)\n";
-    return reference;
+    return train.images.index_select(0, spread_rows(train.size(), n));
   } catch (const Error& e) {
-    log << "reference EMD skipped: " << e.what() << "\n";
-    return std::nullopt;
+    log << "references skipped: " << e.what() << "\n";
+    return {};
   }
+}
+
+// The floor of A3: the EMD of the test images to as many training images.
+EmdReference reference_emd(const torch::Tensor& emd_images, const torch::Tensor& train_images,
+                           std::ostream& log) {
+  const int64_t n = emd_images.size(0);
+  const auto start = std::chrono::steady_clock::now();
+  const auto emd = earth_movers_distance(emd_images, train_images);
+  EmdReference reference{n, emd.distance, normalised_emd(emd.distance, emd_images)};
+  log << "reference: EMD of " << n << " test to as many training images " << reference.normalised
+      << " of mean ||x||^2 ("
+      << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s)\n";
+  return reference;
 }
 
 }  // namespace
@@ -129,8 +134,13 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
   const auto emd_images = data.images.index_select(0, emd_rows);
   log << "evaluating " << job.checkpoints.size() << " generator(s) on " << data.name << " " << data.split
       << ": " << images.size(0) << " images projected, EMD of " << emd_images.size(0) << " images\n";
-  const auto reference = job.reference && data.split == "test" ? reference_emd(job, emd_images, log)
-                                                               : std::optional<EmdReference>();
+  // The training images are loaded once for both references.
+  const auto train_images = (job.reference || job.quality) && data.split == "test"
+                                ? training_reference(job, emd_images.size(0), log)
+                                : torch::Tensor();
+  const auto reference = job.reference && train_images.defined()
+                             ? std::optional<EmdReference>(reference_emd(emd_images, train_images, log))
+                             : std::optional<EmdReference>();
 
   const auto labels_out = unique_labels(job.checkpoints);
   std::vector<EvaluatedGenerator> evaluated;
@@ -201,15 +211,9 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
             << q["recall"].get<double>() << "\n";
         quality["diffusion_models"].push_back(q);
       }
-      if (data.split == "test") {
-        auto train_options = job.data;
-        train_options.split("train").range(IndexRange::all());
-        const auto train = load_dataset(job.dataset, train_options);
-        if (train.size() >= emd_images.size(0)) {
-          quality["reference"] =
-              measure(train.images.index_select(0, spread_rows(train.size(), emd_images.size(0))));
-          log << "reference (training images): FID " << quality["reference"]["fid"].get<double>() << "\n";
-        }
+      if (train_images.defined()) {
+        quality["reference"] = measure(train_images);
+        log << "reference (training images): FID " << quality["reference"]["fid"].get<double>() << "\n";
       }
       quality["seconds"] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - quality_start).count();
