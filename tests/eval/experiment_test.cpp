@@ -6,6 +6,7 @@
 #include "genreg/core/error.h"
 #include "genreg/data/dataset.h"
 #include "genreg/operators/measurements.h"
+#include "genreg/pipeline/operator_shift.h"
 #include "genreg/solvers/classical_methods.h"
 
 namespace genreg {
@@ -24,13 +25,14 @@ TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
     }
     for (const auto& m : spec.methods) {
       EXPECT_FALSE(m.lambdas.empty()) << m.key();
-      // A learned method's model is one of the experiment's generators, denoisers or diffusion
-      // models, of the role the method needs.
+      // A learned method's model is one of the experiment's generators, denoisers, diffusion or
+      // conditional models, of the role the method needs.
       if (!m.learned()) continue;
       const auto role = MethodRegistry::instance().at(m.method).needs;
-      const auto& kinds = role == ModelRole::generator  ? spec.generators
-                          : role == ModelRole::denoiser ? spec.denoisers
-                                                        : spec.diffusion_models;
+      const auto& kinds = role == ModelRole::generator         ? spec.generators
+                          : role == ModelRole::denoiser        ? spec.denoisers
+                          : role == ModelRole::noise_predictor ? spec.diffusion_models
+                                                               : spec.conditional_models;
       EXPECT_NE(std::find(kinds.begin(), kinds.end(), m.model), kinds.end()) << id << " " << m.key();
     }
   }
@@ -68,6 +70,34 @@ TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
     } else if (m.reads_mu()) {
       EXPECT_TRUE(inside(m.lambdas, 100.0)) << m.key();
     }
+  }
+}
+
+// Each part of operator-shift starts at its base experiment's own acquisition (where its methods are
+// tuned and its conditional models trained), runs only methods the base has, and shifts the
+// acquisition in every further column.
+TEST(ExperimentSpec, OperatorShiftPartsStartAtTheirBaseAcquisition) {
+  const auto parts = operator_shift_parts();
+  ASSERT_EQ(parts.size(), 2u);
+  for (const auto& part : parts) {
+    const auto base = experiment_spec(part.base);
+    ASSERT_GE(part.acquisitions.size(), 3u) << part.name;
+    EXPECT_EQ(part.acquisitions.front().operator_spec, base.operator_spec) << part.name;
+    EXPECT_EQ(part.acquisitions.front().sigma, base.sigma) << part.name;
+    for (size_t i = 1; i < part.acquisitions.size(); ++i) {
+      const auto& a = part.acquisitions[i];
+      EXPECT_TRUE(a.operator_spec != base.operator_spec || a.sigma != base.sigma)
+          << part.name << " " << a.name;
+    }
+    bool conditional = false, unconditional = false;
+    for (const auto& key : part.methods) {
+      const auto it = std::find_if(base.methods.begin(), base.methods.end(),
+                                   [&](const ExperimentMethod& m) { return m.key() == key; });
+      ASSERT_NE(it, base.methods.end()) << part.name << " " << key;
+      const auto need = MethodRegistry::instance().at(it->method).needs;
+      (need == ModelRole::conditional_generator ? conditional : unconditional) = true;
+    }
+    EXPECT_TRUE(conditional && unconditional) << part.name;
   }
 }
 

@@ -28,14 +28,21 @@ nlohmann::json tiny_description(const std::string& kind) {
             {"features", 4},
             {"attention", false},
             {"schedule", {{"kind", "linear"}, {"steps", 50}, {"beta_start", 1e-4}, {"beta_end", 0.02}}}};
+  if (ModelRegistry::instance().at(kind).role == ModelRole::conditional_generator) {
+    nlohmann::json d = {{"kind", kind},           {"height", 16},       {"width", 16},
+                        {"features", 4},          {"attention", false}, {"operator", "inpaint:0.5,seed=0"},
+                        {"noise", "gaussian:0.1"}};
+    if (kind == "cfm") d["steps"] = 10;
+    return d;
+  }
   return {{"kind", kind}, {"arch", "paper"}, {"height", 16},
           {"width", 16},  {"latent_dim", 3}, {"channels", 4}};
 }
 
 TEST(ModelRegistry, EveryKindBuildsFromItsDescriptionAndHasARecipe) {
   const auto names = ModelRegistry::instance().names();
-  EXPECT_EQ(names, (std::vector<std::string>{"ae", "ddpm", "dncnn", "drunet", "gan", "gan-hinge", "vae",
-                                             "wgan-gp"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ae", "cfm", "ddpm", "dncnn", "drunet", "gan", "gan-hinge",
+                                             "postprocess", "vae", "wgan-gp"}));
   for (const auto& name : names) {
     const auto model = make_model(tiny_description(name));
     EXPECT_EQ(model->kind_name(), name);
@@ -47,7 +54,11 @@ TEST(ModelRegistry, EveryKindBuildsFromItsDescriptionAndHasARecipe) {
     std::map<std::string, torch::Tensor> before;
     for (const auto& [key, t] : model_state(*model)) before[key] = t.clone();  // the state shares storage
     Trainer trainer(model, default_train_options(name).batch_size(8).epochs(1).critic_steps(1));
-    trainer.train_epoch(torch::rand({16, 1, 16, 16}), 0);
+    const auto images = torch::rand({16, 1, 16, 16});
+    if (model->role() == ModelRole::conditional_generator)
+      trainer.train_epoch(TrainingData(images, {"inpaint:0.5", NoiseModel::parse("0.1")}, 0), 0);
+    else
+      trainer.train_epoch(images, 0);
     const auto after = model_state(*model);
     bool changed = false;
     for (const auto& [key, t] : before) changed = changed || !torch::equal(t, after.at(key));
@@ -60,8 +71,9 @@ TEST(ModelRegistry, UnknownKindsAreClearErrors) {
     make_model(tiny_description("diffusion"));
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown model kind 'diffusion' (use ae, ddpm, dncnn, drunet, gan"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("unknown model kind 'diffusion' (use ae, cfm, ddpm, dncnn, drunet, gan"),
+        std::string::npos)
         << e.what();
   }
   EXPECT_THROW(make_model({{"arch", "paper"}}), Error);

@@ -68,7 +68,8 @@ class PixelAffine : public Model, public ConditionalGenerator {
   void set_trainable(bool trainable) override {
     for (auto& p : parameters()) p.set_requires_grad(trainable);
   }
-  torch::Tensor generate(const torch::Tensor&, const torch::Tensor& condition) override {
+  torch::Tensor generate(const torch::Tensor&, const torch::Tensor& condition,
+                         const GenerationOptions& = {}) override {
     return a * condition + b;
   }
   std::vector<int64_t> latent_shape() const override { return {}; }

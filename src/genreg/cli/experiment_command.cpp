@@ -1,8 +1,11 @@
-// genreg experiment table1a|table1b|shapes-plus-tomo|mnist-deblur: the paper's experiments as one command
-// each (PROTOCOL.md, "Reference experiments").
+// genreg experiment table1a|table1b|shapes-plus-tomo|mnist-deblur|operator-shift: the paper's
+// experiments and the conditional-model trade-off as one command each (PROTOCOL.md, "Reference
+// experiments").
 #include "genreg/cli/cli.h"
 #include "genreg/cli/option_domains.h"
+#include "genreg/core/error.h"
 #include "genreg/pipeline/experiment_runner.h"
+#include "genreg/pipeline/operator_shift.h"
 
 namespace genreg::cli {
 
@@ -15,11 +18,18 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   auto a = std::make_shared<ExperimentArgs>();
   std::string ids;
   for (const auto& k : experiment_ids()) ids += (ids.empty() ? "" : ", ") + k;
-  cmd->add_option("id", *id, "Experiment: " + ids)->required();
+  cmd->add_option("id", *id, "Experiment: " + ids + ", operator-shift")->required();
+  auto parts = std::make_shared<std::vector<std::string>>();
+  cmd->add_option(
+      "--parts", *parts,
+      "operator-shift: the parts to run, mnist (table1a's cs:150) and/or shapes (table1b's tomo); "
+      "default both");
   cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
   cmd->add_option(
       "--generators", a->generators,
-      "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt, drunet.pt, ddpm.pt); default: train them");
+      "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt, drunet.pt, ddpm.pt) and conditional "
+      "models named for their acquisition (cfm-cs150-sigma0.1.pt, postprocess-tomo-sigma0.1.pt); default: "
+      "train them");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (default: the experiment's, 4 for table1a, 1 for the "
                   "tomography experiments)");
@@ -43,9 +53,15 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
                       {"--epochs", positive_integer(100000)},
                       {"--channels", positive_integer(1024)},
                       {"--batch", positive_integer(1 << 24)}});
-  commands.add(cmd, [id, a](Context& ctx) {
+  commands.add(cmd, [id, a, parts](Context& ctx) {
     auto args = *a;
     if (args.out.empty()) args.out = *id;
+    if (*id == "operator-shift") {
+      // --generators: a folder of one models folder per part (docs/models: mnist/, shapes/).
+      ctx.emit(run_operator_shift(with_context(args, ctx), *parts, ctx.text()));
+      return;
+    }
+    require(parts->empty(), "--parts is for operator-shift");
     const auto summary = run_experiment(experiment_spec(*id), with_context(args, ctx), ctx.text());
     ctx.emit(summary);
   });

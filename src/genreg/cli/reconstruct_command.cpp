@@ -15,8 +15,8 @@ struct ReconstructArgs {
   ReconstructionJob job;
   int64_t iterations = 0, restarts = 1, inner_iterations = 20, samples = 0, steps = 0;
   double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0, eta = -1.0;
-  bool no_box = false, large_variance = false;
-  std::string prior = "l2", optimizer = "backtracking";
+  bool no_box = false, large_variance = false, allow_operator_shift = false;
+  std::string prior = "l2", optimizer = "backtracking", solver = "heun";
 };
 
 // The method settings that the options the user gave name (an option left at its default is not
@@ -40,7 +40,9 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
       {"--steps", "steps"},
       {"--zeta", "zeta"},
       {"--eta", "eta"},
-      {"--large-variance", "large_variance"}};
+      {"--large-variance", "large_variance"},
+      {"--solver", "solver"},
+      {"--allow-operator-shift", "allow_operator_shift"}};
   std::vector<std::string> given;
   for (const auto& [option, setting] : options)
     if (cmd.get_option(option)->count() > 0) given.push_back(setting);
@@ -70,7 +72,9 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
                        .steps(a.steps)
                        .zeta(a.zeta)
                        .eta(a.eta)
-                       .large_variance(a.large_variance);
+                       .large_variance(a.large_variance)
+                       .solver(a.solver)
+                       .allow_operator_shift(a.allow_operator_shift);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
   ctx.emit(run_reconstruction_job(a.job, ctx.text()));
@@ -97,9 +101,17 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
       "Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start; 0: the method's default)");
   cmd->add_option("--diffusion-model", a->job.diffusion,
                   "Diffusion model checkpoint (dps, diffpir, ddrm) from genreg train --model ddpm");
+  cmd->add_option("--conditional-model", a->job.conditional,
+                  "Conditional model checkpoint (cfm, postprocess) from genreg train --model KIND --operator "
+                  "SPEC --noise S");
   cmd->add_option("--samples", a->samples, "Posterior samplers: samples per image (default 8)");
   cmd->add_option("--steps", a->steps,
-                  "Posterior samplers: sampling steps (default dps 250, diffpir 100, ddrm 20)");
+                  "Posterior samplers: sampling steps (default dps 250, diffpir 100, ddrm 20; cfm: the "
+                  "model's ODE steps, 10)");
+  cmd->add_option("--solver", a->solver, "cfm: the ODE solver, euler or heun")->capture_default_str();
+  cmd->add_flag("--allow-operator-shift", a->allow_operator_shift,
+                "Conditional models: accept measurements of another operator or noise than the model was "
+                "trained on");
   cmd->add_flag(
       "--large-variance", a->large_variance,
       "dps: ancestral noise at the step's beta (Ho et al.'s upper bound) instead of the posterior's");

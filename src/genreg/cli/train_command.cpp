@@ -9,6 +9,8 @@
 #include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
 #include "genreg/models/model_registry.h"
+#include "genreg/operators/make_operator.h"
+#include "genreg/operators/noise.h"
 #include "genreg/operators/operator_spec.h"
 #include "genreg/training/training_run.h"
 
@@ -26,7 +28,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
   auto* train = app.add_subcommand(
       "train",
       "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan), a denoiser (dncnn, drunet) or a "
-      "diffusion model (ddpm)");
+      "diffusion model (ddpm) or a conditional model for one acquisition (cfm, postprocess)");
   struct Args {
     DatasetArgs data;
     std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise, noise_range = "0:0.5",
@@ -42,8 +44,8 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train
       ->add_option(
           "--model", a->kind,
-          "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators), dncnn, drunet (denoisers) or ddpm "
-          "(diffusion)")
+          "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators), dncnn, drunet (denoisers), ddpm "
+          "(diffusion), cfm, postprocess (conditional: with --operator and --noise)")
       ->required();
   train
       ->add_option("--noise-range", a->noise_range,
@@ -57,7 +59,8 @@ void add_train_command(CLI::App& app, Commands& commands) {
       ->capture_default_str();
   train->add_option("--diffusion-steps", a->diffusion_steps, "ddpm: the number T of diffusion steps")
       ->capture_default_str();
-  train->add_flag("--attention", a->attention, "ddpm: self-attention at the lowest resolution");
+  train->add_flag("--attention", a->attention,
+                  "ddpm, cfm, postprocess: self-attention at the lowest resolution");
   train->add_option("--arch", a->arch, "Architecture: paper or resnet")->capture_default_str();
   a->data.add_to(train, "train");
   train->get_option("--dataset")->required(false)->default_str("mnist");
@@ -136,7 +139,9 @@ void add_train_command(CLI::App& app, Commands& commands) {
     std::string about;
     if (role != ModelRole::noise_predictor)
       for (const char* option : {"--schedule", "--diffusion-steps", "--attention"})
-        require(train->count(option) == 0, option, " is for diffusion models (ddpm), not ", a->kind);
+        require(train->count(option) == 0 ||
+                    (role == ModelRole::conditional_generator && std::string(option) == "--attention"),
+                option, " is for diffusion models (ddpm), not ", a->kind);
     if (role == ModelRole::generator) {
       for (const char* option : {"--noise-range", "--depth", "--bias-free"})
         require(train->count(option) == 0, option, " is for denoisers, not ", a->kind);
@@ -178,7 +183,20 @@ void add_train_command(CLI::App& app, Commands& commands) {
       about = a->schedule + " schedule, T " + std::to_string(a->diffusion_steps) + ", features " +
               std::to_string(a->channels) + (a->attention ? ", attention" : "");
     } else {
-      fail("genreg train cannot build a ", to_string(role), " (", a->kind, ") yet");
+      // Conditional kinds: the acquisition they learn is part of the model (refused elsewhere).
+      for (const char* option : {"--arch", "--latent-dim", "--noise-range", "--depth", "--bias-free"})
+        require(train->count(option) == 0, option, " is not an option of ", a->kind);
+      const auto op = make_operator(a->operator_spec, data.height(), data.width());
+      description = {{"kind", a->kind},
+                     {"height", data.height()},
+                     {"width", data.width()},
+                     {"features", a->channels},
+                     {"attention", a->attention},
+                     {"operator", op->spec()},
+                     {"noise", NoiseModel::parse(a->noise).str()}};
+      description = make_model(description)->describe();
+      about = "for " + op->spec() + ", noise " + NoiseModel::parse(a->noise).str() + ", features " +
+              std::to_string(a->channels);
     }
 
     auto test_options = data_options;

@@ -29,6 +29,9 @@ struct ExperimentMethod {
   int64_t iterations = 0;
   // Posterior samplers: samples per image and sampling steps (0: the method's defaults).
   int64_t samples = 0, steps = 0;
+  // Conditional models: use the model on measurements of another acquisition than its training one
+  // (the operator-shift experiment).
+  bool allow_operator_shift = false;
 
   bool learned() const { return !model.empty(); }
   // True for methods whose registration reads mu (their grid is searched).
@@ -61,6 +64,13 @@ struct ExperimentSpec {
   std::vector<std::string> denoisers;
   // Diffusion model kinds for the posterior-sampling rows (dps, diffpir), found or trained alike.
   std::vector<std::string> diffusion_models;
+  // Conditional model kinds (cfm, postprocess), each with its own method of the same name, trained
+  // for the experiment's operator and noise (found as DIR/KIND-TAG.pt, conditional_model_file).
+  std::vector<std::string> conditional_models;
+  // The acquisition conditional models are trained for (and loaded by): empty / 0 for the
+  // experiment's own; another one where the experiment measures a shifted acquisition.
+  std::string model_operator_spec;
+  double model_sigma = 0.0;
   std::vector<ExperimentMethod> methods;
   std::map<std::string, PaperCell> paper;  // by ExperimentMethod::key()
   // Starts per image of every generative solve (the first at the encoder of the back-projection
@@ -71,6 +81,10 @@ struct ExperimentSpec {
   std::string train_indices;
   std::map<std::string, int64_t> train_epochs;
 };
+
+// The file name of a conditional model trained for `operator_spec` at noise `sigma`:
+// "cfm-cs150-sigma0.1.pt" (a conditional model is tied to its acquisition).
+std::string conditional_model_file(const std::string& kind, const std::string& operator_spec, double sigma);
 
 std::vector<std::string> experiment_ids();
 // Throws genreg::Error for an unknown id.

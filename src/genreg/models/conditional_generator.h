@@ -15,11 +15,21 @@
 
 namespace genreg {
 
+// How a model that integrates an ODE (cfm) samples; one-pass networks ignore it.
+struct GenerationOptions {
+  // ODE steps; 0: the model's default.
+  TORCH_ARG(int64_t, steps) = 0;
+  // "euler" or "heun" (models/flow_sampling.h).
+  TORCH_ARG(std::string, solver) = "heun";
+};
+
 class ConditionalGenerator {
  public:
   virtual ~ConditionalGenerator() = default;
-  // z: (B, *latent_shape()); condition: (B, 1, H, W). Returns (B, 1, H, W).
-  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& condition) = 0;
+  // z: (B, *latent_shape()), undefined when latent_shape() is empty; condition: (B, 1, H, W) the
+  // back-projection A^T y. Returns (B, 1, H, W) on the [0, 1] image scale.
+  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& condition,
+                                 const GenerationOptions& options = {}) = 0;
   // Per-sample shape of z ({} for a deterministic network).
   virtual std::vector<int64_t> latent_shape() const = 0;
   // The acquisition it was trained for (operator spec and noise, as make_operator and
@@ -27,5 +37,13 @@ class ConditionalGenerator {
   virtual std::string operator_spec() const = 0;
   virtual std::string noise() const = 0;
 };
+
+// K samples per condition: (B, K, 1, H, W) from `conditions` (B, 1, H, W), every latent drawn on the
+// CPU from one generator seeded with `seed` (reproducible on every device), the B K generations run
+// `batch` at a time (0: 50,176 pixels, the posterior samplers' batch: below glibc's mmap ceiling).
+// A deterministic network (latent_shape() empty) gives K = 1 whatever `samples` says.
+torch::Tensor sample_conditional(ConditionalGenerator& model, const torch::Tensor& conditions,
+                                 int64_t samples, const GenerationOptions& options, uint64_t seed,
+                                 int64_t batch = 0);
 
 }  // namespace genreg

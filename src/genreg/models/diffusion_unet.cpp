@@ -92,11 +92,11 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
   return x + out(attended);
 }
 
-DiffusionUnetImpl::DiffusionUnetImpl(int64_t f, bool with_attention) : features(f) {
+DiffusionUnetImpl::DiffusionUnetImpl(int64_t f, bool with_attention, int64_t in_channels) : features(f) {
   const int64_t e = 4 * f;
   time1 = register_module("time1", torch::nn::Linear(f, e));
   time2 = register_module("time2", torch::nn::Linear(e, e));
-  head = register_module("head", conv3(1, f));
+  head = register_module("head", conv3(in_channels, f));
   enc0 = register_module("enc0", TimeResidualBlock(f, f, e));
   down1 = register_module("down1", conv3(f, f, 2));
   enc1 = register_module("enc1", TimeResidualBlock(f, 2 * f, e));
@@ -129,12 +129,7 @@ Ddpm::Ddpm(const DdpmConfig& config) : config_(config) {
   alphas_cumprod_ = config_.schedule.alphas_cumprod();
   network_ = register_module("network", DiffusionUnet(config_.features, config_.attention));
   average_ = register_module("average", DiffusionUnet(config_.features, config_.attention));
-  torch::NoGradGuard no_grad;
-  const auto source = network_->named_parameters();
-  for (auto& p : average_->named_parameters()) {
-    p.value().copy_(source[p.key()]);
-    p.value().set_requires_grad(false);
-  }
+  start_moving_average(*average_, *network_);
   average_updates_ = register_buffer("average_updates", torch::zeros({}, torch::kLong));
 }
 
@@ -162,13 +157,9 @@ torch::Tensor Ddpm::predict_noise(const torch::Tensor& x_t, const torch::Tensor&
 }
 
 void Ddpm::update_average(double decay) {
-  torch::NoGradGuard no_grad;
   const double n = static_cast<double>(average_updates_.item<int64_t>());
-  const double d = std::min(decay, (1.0 + n) / (10.0 + n));
-  const auto source = network_->named_parameters();
-  for (auto& p : average_->named_parameters()) p.value().mul_(d).add_(source[p.key()], 1.0 - d);
-  const auto buffers = network_->named_buffers();
-  for (auto& b : average_->named_buffers()) b.value().copy_(buffers[b.key()]);
+  update_moving_average(*average_, *network_, warmed_up_decay(decay, n));
+  torch::NoGradGuard no_grad;
   average_updates_.add_(1);
 }
 

@@ -53,8 +53,11 @@ struct SelfAttentionImpl : torch::nn::Module {
 TORCH_MODULE(SelfAttention);
 
 struct DiffusionUnetImpl : torch::nn::Module {
-  DiffusionUnetImpl(int64_t features, bool attention);
-  // x: (B, 1, H, W) with H, W multiples of 4; t: (B) steps (any dtype). Returns (B, 1, H, W).
+  // in_channels: 1 for a noise predictor; more for conditional networks that see the condition
+  // as extra channels (conditional_unet.h).
+  DiffusionUnetImpl(int64_t features, bool attention, int64_t in_channels = 1);
+  // x: (B, in_channels, H, W) with H, W multiples of 4; t: (B) steps (any dtype; the sinusoidal
+  // embedding's scale is 0 .. 1000). Returns (B, 1, H, W).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
 
   int64_t features;

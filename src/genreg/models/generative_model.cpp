@@ -5,6 +5,7 @@
 
 #include "genreg/core/error.h"
 #include "genreg/models/architecture.h"
+#include "genreg/models/layers.h"
 #include "genreg/models/model_registry.h"
 
 namespace genreg {
@@ -72,10 +73,7 @@ GenerativeModel::GenerativeModel(const ModelConfig& config) : config_(config) {
   if (networks.critic) critic = register_module("critic", make_critic(config_, networks.spectral_critic));
   if (networks.ema) {
     ema = register_module("ema", make_decoder(config_));
-    torch::NoGradGuard no_grad;
-    auto source = decoder->named_parameters();
-    for (auto& p : ema->named_parameters()) p.value().copy_(source[p.key()]);
-    for (auto& p : ema->parameters()) p.set_requires_grad(false);
+    start_moving_average(*ema, *decoder);
   }
 }
 
@@ -119,11 +117,7 @@ void GenerativeModel::set_trainable(bool trainable) {
 
 void GenerativeModel::update_ema(double decay) {
   require(static_cast<bool>(ema), "this model keeps no moving average");
-  torch::NoGradGuard no_grad;
-  auto source = decoder->named_parameters();
-  for (auto& p : ema->named_parameters()) p.value().mul_(decay).add_(source[p.key()], 1.0 - decay);
-  auto buffers = decoder->named_buffers();
-  for (auto& b : ema->named_buffers()) b.value().copy_(buffers[b.key()]);
+  update_moving_average(*ema, *decoder, decay);
 }
 
 namespace {

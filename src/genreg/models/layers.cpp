@@ -171,4 +171,23 @@ torch::Tensor PaddedToMultiple::crop(const torch::Tensor& y) const {
   return y.size(2) == height && y.size(3) == width ? y : y.narrow(2, 0, height).narrow(3, 0, width);
 }
 
+void start_moving_average(torch::nn::Module& average, torch::nn::Module& source) {
+  torch::NoGradGuard no_grad;
+  const auto weights = source.named_parameters();
+  for (auto& p : average.named_parameters()) {
+    p.value().copy_(weights[p.key()]);
+    p.value().set_requires_grad(false);
+  }
+  const auto buffers = source.named_buffers();
+  for (auto& b : average.named_buffers()) b.value().copy_(buffers[b.key()]);
+}
+
+void update_moving_average(torch::nn::Module& average, torch::nn::Module& source, double d) {
+  torch::NoGradGuard no_grad;
+  const auto weights = source.named_parameters();
+  for (auto& p : average.named_parameters()) p.value().mul_(d).add_(weights[p.key()], 1.0 - d);
+  const auto buffers = source.named_buffers();
+  for (auto& b : average.named_buffers()) b.value().copy_(buffers[b.key()]);
+}
+
 }  // namespace genreg

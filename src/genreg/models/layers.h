@@ -2,6 +2,8 @@
 // Layers the architectures are built from, where LibTorch's own would be slow or missing.
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace genreg {
 
 // conv_transpose2d with its gradient in the input only (the weights frozen), computed as the
@@ -92,5 +94,14 @@ struct PaddedToMultiple {
   torch::Tensor crop(const torch::Tensor& y) const;
 };
 PaddedToMultiple pad_to_multiple(const torch::Tensor& x, int64_t multiple);
+
+// Moving averages of weights (EMA generators, diffusion and flow networks): `average` starts as a
+// frozen copy of `source` (same architecture); each update sets every parameter to
+// d average + (1 - d) source and copies the buffers.
+void start_moving_average(torch::nn::Module& average, torch::nn::Module& source);
+void update_moving_average(torch::nn::Module& average, torch::nn::Module& source, double d);
+// min(decay, (1 + n) / (10 + n)) after n updates: the warm-up of TensorFlow's
+// ExponentialMovingAverage with num_updates, so that early averages forget the initial weights.
+inline double warmed_up_decay(double decay, double n) { return std::min(decay, (1.0 + n) / (10.0 + n)); }
 
 }  // namespace genreg

@@ -164,7 +164,8 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
     log << "  A1 NRMSE mean " << e.metrics[3].summary.mean << " median "
         << median_value(e.metrics[3].per_image) << ", PSNR mean " << e.metrics[0].summary.mean << " dB ("
         << e.projection_seconds << " s)\n";
-    evaluated.push_back({labels_out[k], job.checkpoints[k], model->config().to_json(), std::move(e)});
+    evaluated.push_back(
+        {labels_out[k], job.checkpoints[k], model->config().to_json(), std::move(e), nlohmann::json()});
   }
   nlohmann::json quality;
   if (job.quality) {

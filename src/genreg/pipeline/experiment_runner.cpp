@@ -20,7 +20,9 @@
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/models/model_registry.h"
+#include "genreg/operators/make_operator.h"
 #include "genreg/operators/measurements.h"
+#include "genreg/operators/noise.h"
 #include "genreg/training/training_run.h"
 
 namespace genreg {
@@ -34,6 +36,14 @@ std::string file_key(const ExperimentMethod& m) {
   for (auto& c : k)
     if (c == '/') c = '-';
   return k;
+}
+
+// The acquisition conditional models are trained for.
+std::string model_operator(const ExperimentSpec& spec) {
+  return spec.model_operator_spec.empty() ? spec.operator_spec : spec.model_operator_spec;
+}
+double model_sigma(const ExperimentSpec& spec) {
+  return spec.model_sigma > 0 ? spec.model_sigma : spec.sigma;
 }
 
 // The description of an untrained model of `kind` for the experiment's images: generators by the
@@ -53,6 +63,13 @@ nlohmann::json untrained_description(const ExperimentSpec& spec, const std::stri
   }
   if (ModelRegistry::instance().at(kind).role == ModelRole::noise_predictor)
     return make_model({{"kind", kind}, {"height", height}, {"width", width}})->describe();
+  if (ModelRegistry::instance().at(kind).role == ModelRole::conditional_generator)
+    return make_model({{"kind", kind},
+                       {"height", height},
+                       {"width", width},
+                       {"operator", make_operator(model_operator(spec), height, width)->spec()},
+                       {"noise", NoiseModel::parse(std::to_string(model_sigma(spec))).str()}})
+        ->describe();
   return make_model(
              {{"kind", kind}, {"height", height}, {"width", width}, {"noise_low", 0.0}, {"noise_high", 0.5}})
       ->describe();
@@ -63,15 +80,22 @@ nlohmann::json untrained_description(const ExperimentSpec& spec, const std::stri
 ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const ExperimentArgs& a,
                       int64_t height, int64_t width, std::ostream& os, nlohmann::json& record) {
   const auto role = ModelRegistry::instance().at(kind).role;
+  const bool conditional = role == ModelRole::conditional_generator;
   const auto epochs = spec.train_epochs.find(kind);
+  // A conditional model is tied to the acquisition it was trained for, and named for it.
+  const std::string file =
+      conditional ? conditional_model_file(kind, model_operator(spec), model_sigma(spec)) : kind + ".pt";
   std::string path;
   if (!a.generators.empty()) {
-    path = (fs::path(a.generators) / (kind + ".pt")).string();
+    path = (fs::path(a.generators) / file).string();
     if (!fs::exists(path)) {
       // The experiment's own recipe, so that the folder's models match the ones it would train.
       std::string recipe = " --dataset " + spec.train_dataset;
       if (!spec.train_indices.empty()) recipe += " --indices " + spec.train_indices;
       if (epochs != spec.train_epochs.end()) recipe += " --epochs " + std::to_string(epochs->second);
+      if (conditional)
+        recipe += " --operator " + model_operator(spec) + " --noise " +
+                  NoiseModel::parse(std::to_string(model_sigma(spec))).str();
       fail("no ", kind, " ", to_string(role), " in ", a.generators, " (expected ", path,
            "; train one with genreg train --model ", kind, recipe, " --out ", path, ")");
     }
@@ -80,8 +104,9 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
     // Generators keep their folder name of earlier runs (kept results refer to it).
     const fs::path folder = fs::path(a.out) / (role == ModelRole::generator  ? "generators"
                                                : role == ModelRole::denoiser ? "denoisers"
+                                               : conditional                 ? "conditional"
                                                                              : "diffusion");
-    path = (folder / (kind + ".pt")).string();
+    path = (folder / file).string();
     auto train_options = DatasetOptions().split("train");
     if (!spec.train_indices.empty()) train_options.range(IndexRange::parse(spec.train_indices));
     const auto train = load_dataset(spec.train_dataset, train_options);
@@ -102,9 +127,18 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
     fs::create_directories(folder);
     os << "training " << kind << " on " << train.size() << " " << spec.train_dataset << " images ("
        << options.epochs() << " epochs; checkpoint " << path << ")\n";
+    // Conditional kinds train on pairs simulated with the experiment's acquisition (test pairs from
+    // another noise stream).
+    const auto pairs = [&](const torch::Tensor& images, uint64_t seed) {
+      if (!conditional) return TrainingData(images);
+      return TrainingData(
+          images,
+          SimulatedAcquisition{model_operator(spec), NoiseModel::parse(std::to_string(model_sigma(spec)))},
+          seed);
+    };
     const auto summary =
         run_training(untrained_description(spec, kind, a, train.height(), train.width()), options,
-                     TrainingData(train.images), TrainingData(test.images), run, a.device, os);
+                     pairs(train.images, a.seed), pairs(test.images, a.seed + 1), run, a.device, os);
     record["training_seconds"] = summary.seconds;
     record["epochs"] = summary.epochs_done;
     record["log_dir"] = run.log_dir;
@@ -246,11 +280,13 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     used(spec.generators);
     used(spec.denoisers);
     used(spec.diffusion_models);
+    used(spec.conditional_models);
   }
   const auto t0 = Clock::now();
   // The kept methods, trained generators and measurements are the resumption cache.
-  prepare_output_folder(a.out, PreviousRun::clear,
-                        {"methods/", "generators/", "denoisers/", "diffusion/", "measurements.pt"});
+  prepare_output_folder(
+      a.out, PreviousRun::clear,
+      {"methods/", "generators/", "denoisers/", "diffusion/", "conditional/", "measurements.pt"});
   os << spec.id << ": " << spec.description << "\n";
 
   nlohmann::json summary = {{"experiment", spec.id},
@@ -267,7 +303,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                             {"device", a.device.str()},
                             {"generators", nlohmann::json::object()},
                             {"denoisers", nlohmann::json::object()},
-                            {"diffusion_models", nlohmann::json::object()}};
+                            {"diffusion_models", nlohmann::json::object()},
+                            {"conditional_models", nlohmann::json::object()}};
 
   // 1. The ground truth: test images up to the end of the later range.
   const auto validation_range = IndexRange::parse(spec.validation);
@@ -284,7 +321,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   const std::vector<std::pair<const std::vector<std::string>*, std::string>> roles = {
       {&spec.generators, "generators"},
       {&spec.denoisers, "denoisers"},
-      {&spec.diffusion_models, "diffusion_models"}};
+      {&spec.diffusion_models, "diffusion_models"},
+      {&spec.conditional_models, "conditional_models"}};
   for (const auto& [kinds, key] : roles) {
     for (const auto& kind : *kinds) {
       nlohmann::json record;
@@ -332,7 +370,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     if (method.iterations > 0) settings["iterations"] = method.iterations;
     if (method.samples > 0) settings["samples"] = method.samples;
     if (method.steps > 0) settings["steps"] = method.steps;
-    if (method.learned() && MethodRegistry::instance().at(method.method).needs == ModelRole::noise_predictor)
+    if (method.allow_operator_shift) settings["allow_operator_shift"] = true;
+    if (method.learned() && MethodRegistry::instance().at(method.method).reads("samples"))
       settings["calibration"] = "split conformal, 90%, validation support";
     if (method.learned()) {
       const auto& info = MethodRegistry::instance().at(method.method);
@@ -359,6 +398,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       priors.generator = std::dynamic_pointer_cast<Generator>(model);
       priors.denoiser = std::dynamic_pointer_cast<Denoiser>(model);
       priors.noise_predictor = std::dynamic_pointer_cast<NoisePredictor>(model);
+      priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
     }
     auto r = run_experiment_method(method, priors, validation, report, run);
     store(stored, r, settings);

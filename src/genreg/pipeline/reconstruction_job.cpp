@@ -21,6 +21,7 @@
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/operators/operator_spec.h"
+#include "genreg/solvers/conditional_sampling.h"
 #include "genreg/solvers/diffusion_posterior.h"
 
 namespace genreg {
@@ -217,6 +218,12 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
           job.method);
   require(info.needs != ModelRole::noise_predictor || !job.diffusion.empty(), "--method ", job.method,
           " needs --diffusion-model CHECKPOINT (from genreg train --model ddpm)");
+  require(info.needs == ModelRole::conditional_generator || job.conditional.empty(),
+          "--conditional-model is for the methods that need ", needs_text(ModelRole::conditional_generator),
+          ", not ", job.method);
+  require(info.needs != ModelRole::conditional_generator || !job.conditional.empty(), "--method ", job.method,
+          " needs --conditional-model CHECKPOINT (from genreg train --model ", job.method,
+          " --operator SPEC --noise S)");
   const Rule rule = parameter_rule(job, info);
   require(job.mu_grid.empty() || rule == Rule::validation,
           "--mu-grid is chosen with --lambda-grid on --validate");
@@ -243,6 +250,12 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
             " images of ", job.measurements);
     priors.noise_predictor = std::dynamic_pointer_cast<NoisePredictor>(model);
     require(static_cast<bool>(priors.noise_predictor), job.diffusion, " does not hold a noise predictor");
+  }
+  if (info.needs == ModelRole::conditional_generator) {
+    auto model = load_model(job.conditional, ModelRole::conditional_generator, job.device);
+    priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
+    require(static_cast<bool>(priors.conditional_generator), job.conditional,
+            " does not hold a conditional model");
   }
   const bool reads_mu = info.reads("mu");
   const std::vector<double> mus = !job.mu_grid.empty() ? parse_lambda_grid(job.mu_grid)
@@ -303,6 +316,19 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
       if (info.reads("zeta")) summary["zeta"] = sampler->options().zeta();
       if (info.reads("eta")) summary["eta"] = sampler->options().eta();
       if (sampler->options().large_variance()) summary["large_variance"] = true;
+    }
+  }
+  if (priors.conditional_generator) {
+    summary["conditional_model"] = job.conditional;
+    if (auto* model = dynamic_cast<Model*>(priors.conditional_generator.get()))
+      summary["model"] = model->describe();
+    if (const auto* sampler = dynamic_cast<const ConditionalSampling*>(method.get())) {
+      summary["samples"] = sampler->samples_per_image();
+      if (info.reads("steps")) {
+        summary["steps"] = sampler->options().steps();
+        summary["solver"] = sampler->options().solver();
+      }
+      if (sampler->options().allow_operator_shift()) summary["allow_operator_shift"] = true;
     }
   }
   auto progress = [&](int64_t done, int64_t total, double seconds) {

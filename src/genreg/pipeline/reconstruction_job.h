@@ -22,6 +22,7 @@ struct ReconstructionJob {
   std::string generator;     // checkpoint, for methods that need a generator
   std::string denoiser;      // checkpoint, for methods that need a denoiser (plug-and-play)
   std::string diffusion;     // checkpoint, for methods that need a noise predictor (dps, diffpir)
+  std::string conditional;   // checkpoint, for methods that need a conditional model (cfm, postprocess)
   // The parameter rule: `lambda` a value, or "auto:discrepancy" (with `lambda_grid` or a default
   // grid); or `lambda_grid` "A:B:N" chosen on the images `validate` ("I:J", positions in the file).
   std::string lambda, lambda_grid, validate;

@@ -56,6 +56,10 @@ ReconstructorPtr make_method(const std::string& name, const MethodSettings& sett
   require(info.needs != ModelRole::noise_predictor || static_cast<bool>(priors.noise_predictor), "method ",
           name, " needs ", needs_text(info.needs),
           " (--diffusion-model CHECKPOINT from genreg train --model ddpm)");
+  require(info.needs != ModelRole::conditional_generator || static_cast<bool>(priors.conditional_generator),
+          "method ", name, " needs ", needs_text(info.needs),
+          " (--conditional-model CHECKPOINT from genreg train --model cfm|postprocess --operator SPEC "
+          "--noise S)");
   require(settings.denoiser_sigma() >= 0 && std::isfinite(settings.denoiser_sigma()),
           "the denoiser strength must be finite and non-negative");
   require(settings.iterations() >= 0, "iterations must not be negative");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "genreg/core/named_registry.h"
+#include "genreg/models/conditional_generator.h"
 #include "genreg/models/denoiser.h"
 #include "genreg/models/generator.h"
 #include "genreg/models/model.h"
@@ -49,6 +50,10 @@ struct MethodSettings {
   TORCH_ARG(uint64_t, seed) = 0;
   // dps: ancestral noise at the upper variance bound.
   TORCH_ARG(bool, large_variance) = false;
+  // Conditional models: the ODE solver of a flow model, and whether measurements of another
+  // acquisition than the model's training one are accepted.
+  TORCH_ARG(std::string, solver) = "heun";
+  TORCH_ARG(bool, allow_operator_shift) = false;
 };
 
 // The learned models at hand; a method takes the one of its role.
@@ -56,6 +61,7 @@ struct MethodPriors {
   GeneratorPtr generator;
   std::shared_ptr<Denoiser> denoiser;
   std::shared_ptr<NoisePredictor> noise_predictor;
+  std::shared_ptr<ConditionalGenerator> conditional_generator;
 };
 
 struct MethodInfo {
@@ -64,7 +70,7 @@ struct MethodInfo {
   PriorNeed needs;      // nullopt: no learned model
   // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
   // iterations, tolerance, inner_iterations, no_box, denoiser_sigma, samples, steps, zeta, eta,
-  // large_variance. "lambda" absent:
+  // large_variance, solver, allow_operator_shift. "lambda" absent:
   // no regularisation parameter.
   std::vector<std::string> settings;
   std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;

@@ -1,0 +1,46 @@
+// The conditional models' reconstruction methods (conditional_sampling.h): cfm samples, pix2pix
+// and postprocess outputs, each from a model of its own kind.
+#include "genreg/models/model.h"
+#include "genreg/solvers/conditional_sampling.h"
+#include "genreg/solvers/method_registry.h"
+
+namespace genreg {
+namespace {
+
+std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> conditional_factory(
+    const std::string& name) {
+  return [name](const MethodSettings& s, const MethodPriors& p) -> ReconstructorPtr {
+    const auto* model = dynamic_cast<const Model*>(p.conditional_generator.get());
+    require(model == nullptr || model->kind_name() == name, name, " needs a ", name, " model, not a ",
+            model ? model->kind_name() : std::string());
+    return std::make_shared<ConditionalSampling>(p.conditional_generator,
+                                                 ConditionalSamplingOptions()
+                                                     .samples(s.samples() > 0 ? s.samples() : 8)
+                                                     .steps(s.steps())
+                                                     .solver(s.solver())
+                                                     .seed(s.seed())
+                                                     .allow_operator_shift(s.allow_operator_shift()),
+                                                 name);
+  };
+}
+
+}  // namespace
+
+GENREG_REGISTER_METHOD(cfm,
+                       MethodInfo{"cfm",
+                                  "conditional flow matching: K samples of p(x | y) by integrating the "
+                                  "learned ODE from noise, trained for one acquisition (Lipman et al. 2023)",
+                                  ModelRole::conditional_generator,
+                                  {"samples", "steps", "solver", "allow_operator_shift"},
+                                  conditional_factory("cfm"),
+                                  "CFM"});
+GENREG_REGISTER_METHOD(postprocess,
+                       MethodInfo{"postprocess",
+                                  "a U-Net from A^T y to x trained by mean squared error for one acquisition "
+                                  "(FBPConvNet, Jin et al. 2017)",
+                                  ModelRole::conditional_generator,
+                                  {"allow_operator_shift"},
+                                  conditional_factory("postprocess"),
+                                  "post-processing U-Net"});
+
+}  // namespace genreg

@@ -1,0 +1,177 @@
+// Training of the conditional U-Nets (models/conditional_unet.h) on pairs (x, A x + e) simulated
+// afresh every epoch (training/training_data.h), the network seeing c = A^T y:
+//
+//   cfm          the conditional flow-matching loss (Lipman et al. 2023, eq. 9 with the
+//                rectified-flow path of Liu et al. 2023): t ~ U[0, 1], x_0 ~ N(0, I), x_1 = 2 x - 1,
+//                ||v(x_t, t, c) - (x_1 - x_0)||^2 at x_t = (1 - t) x_0 + t x_1.
+//   postprocess  ||U(c) - x_1||^2 (reported as the image-scale MSE, a quarter of it).
+//
+// Before the first step the condition's normalisation is set from the first epoch's pairs. The
+// monitor reports, on fixed test pairs, the PSNR of the output (postprocess) or of one sample and of
+// the mean of 4 (cfm, the model's default ODE steps), and draws truth / A^T y / samples / mean.
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "genreg/core/error.h"
+#include "genreg/eval/metrics.h"
+#include "genreg/io/image_grid.h"
+#include "genreg/models/conditional_unet.h"
+#include "genreg/models/noise_predictor.h"
+#include "genreg/training/training_step.h"
+
+namespace genreg {
+namespace {
+
+ConditionalUnet& as_conditional_unet(Model& model) {
+  auto* unet = dynamic_cast<ConditionalUnet*>(&model);
+  require(unet != nullptr, "a ", model.kind_name(), " model is not a conditional U-Net (cfm, postprocess)");
+  return *unet;
+}
+
+class ConditionalTraining : public TrainingStep {
+ public:
+  ConditionalTraining(Model& model, const TrainOptions& options)
+      : model_(as_conditional_unet(model)), decay_(options.ema_decay()) {
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        model_.network()->parameters(),
+        torch::optim::AdamOptions(options.lr()).betas({options.beta1(), options.beta2()}));
+  }
+
+  std::map<std::string, double> step(const TrainingBatch& batch, int64_t, int64_t) override {
+    require(batch.has_measurements(), model_.kind_name(), " trains on (image, measurement) pairs");
+    const auto x1 = to_diffusion_space(batch.x);
+    const int64_t b = x1.size(0);
+    torch::Tensor x_t, t, target;
+    if (model_.config().flow()) {
+      // Drawn on the CPU: the same on every device.
+      t = torch::rand({b}, torch::kFloat32);
+      const auto x0 = torch::randn(x1.sizes(), torch::kFloat32).to(x1.device());
+      const auto tt = t.view({-1, 1, 1, 1}).to(x1.device());
+      x_t = (1.0 - tt) * x0 + tt * x1;
+      target = x1 - x0;
+    } else {
+      target = x1;
+    }
+    optimizer_->zero_grad();
+    // Micro-batches below glibc's mmap ceiling, as the diffusion recipe (diffusion_training.cpp).
+    const int64_t micro =
+        std::max<int64_t>(1, (24LL << 20) / (3 * model_.config().features * x1.size(2) * x1.size(3) * 4));
+    double total = 0.0;
+    for (int64_t i0 = 0; i0 < b; i0 += micro) {
+      const int64_t len = std::min(micro, b - i0);
+      const auto out =
+          model_.forward(x_t.defined() ? x_t.narrow(0, i0, len) : x_t, t.defined() ? t.narrow(0, i0, len) : t,
+                         batch.condition.narrow(0, i0, len), false);
+      const auto loss = torch::mse_loss(out, target.narrow(0, i0, len));
+      (loss * (static_cast<double>(len) / static_cast<double>(b))).backward();
+      total += loss.item<double>() * static_cast<double>(len) / static_cast<double>(b);
+    }
+    optimizer_->step();
+    model_.update_average(decay_);
+    if (model_.config().flow()) return {{"mse", total}};
+    return {{"mse", total / 4.0}};  // on the [0, 1] scale
+  }
+
+  std::map<std::string, std::string> optimizer_state() override {
+    return {{"network", save_optimizer(*optimizer_)}};
+  }
+  void load_optimizer_state(const std::map<std::string, std::string>& state) override {
+    load_optimizer(*optimizer_, optimizer_entry(state, "network"), model_.device());
+  }
+
+ private:
+  ConditionalUnet& model_;
+  double decay_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+};
+
+// A^T y on [0, 1] for figures: each image stretched between its own extremes.
+torch::Tensor displayable(const torch::Tensor& c) {
+  const auto flat = c.flatten(1);
+  const auto lo = std::get<0>(flat.min(1)).view({-1, 1, 1, 1}),
+             hi = std::get<0>(flat.max(1)).view({-1, 1, 1, 1});
+  return (c - lo) / (hi - lo).clamp_min(1e-12);
+}
+
+class ConditionalMonitor : public TrainingMonitor {
+ public:
+  ConditionalMonitor(Model& model, const TrainOptions& options, const TrainingData& test)
+      : seed_(options.seed() + 0xcf3ULL) {
+    require(test.simulates_measurements(), model.kind_name(), " is evaluated on (image, measurement) pairs");
+    const bool flow = as_conditional_unet(model).config().flow();
+    // Fewer images for cfm: each costs 4 samples of 20 network evaluations.
+    const int64_t n = std::min<int64_t>(flow ? 64 : 256, test.size());
+    const auto pairs = test.batch(torch::arange(n, torch::kLong), 0);
+    truth_ = pairs.x.to(model.device());
+    condition_ = pairs.condition.to(model.device());
+  }
+
+  std::map<std::string, double> evaluate(Model& model) override {
+    const auto samples = draw(model);
+    std::map<std::string, double> out;
+    if (samples.size(1) == 1) {
+      out["test_psnr"] = psnr(samples.select(1, 0), truth_).mean().item<double>();
+      return out;
+    }
+    out["test_psnr_sample"] = psnr(samples.select(1, 0), truth_).mean().item<double>();
+    out["test_psnr"] = psnr(samples.mean(1), truth_).mean().item<double>();
+    return out;
+  }
+
+  std::vector<Figure> write_figures(Model& model, const std::string& dir, int64_t) override {
+    const int64_t n = std::min<int64_t>(8, truth_.size(0));
+    const auto samples = draw(model).narrow(0, 0, n).to(torch::kCPU);
+    std::vector<GridRow> rows{{truth_.narrow(0, 0, n).to(torch::kCPU)},
+                              {displayable(condition_.narrow(0, 0, n).to(torch::kCPU))}};
+    for (int64_t k = 0; k < std::min<int64_t>(2, samples.size(1)); ++k)
+      rows.push_back({samples.select(1, k)});
+    if (samples.size(1) > 1) rows.push_back({samples.mean(1)});
+    write_comparison_grid((std::filesystem::path(dir) / "reconstructions.png").string(), rows);
+    return {{"reconstructions.png",
+             samples.size(1) > 1 ? "test pairs: truth, A^T y, two samples, the mean of 4 (moving average)"
+                                 : "test pairs: truth, A^T y, the network's output (moving average)"}};
+  }
+
+ private:
+  torch::Tensor draw(Model& model) {
+    const bool was_training = model.is_training();
+    model.eval();
+    auto& unet = as_conditional_unet(model);
+    const auto samples = sample_conditional(unet, condition_, 4, GenerationOptions(), seed_);
+    model.train(was_training);
+    return samples.to(truth_.device());
+  }
+
+  uint64_t seed_;
+  torch::Tensor truth_, condition_;
+};
+
+void set_condition_statistics(Model& model, const TrainingData& train) {
+  const int64_t n = std::min<int64_t>(1024, train.size());
+  as_conditional_unet(model).set_condition_statistics(
+      train.batch(torch::arange(n, torch::kLong), 0).condition);
+}
+
+TrainingRecipe conditional_recipe(const std::string& kind, int64_t epochs) {
+  return TrainingRecipe{kind,
+                        TrainOptions().lr(5e-4).lr_critic(0.0).beta1(0.9).beta2(0.999).ema_decay(0.999),
+                        epochs,
+                        [](Model& model, const TrainOptions& options) -> std::unique_ptr<TrainingStep> {
+                          return std::make_unique<ConditionalTraining>(model, options);
+                        },
+                        [](Model& model, const TrainOptions& options, const TrainingData& test,
+                           int64_t) -> std::unique_ptr<TrainingMonitor> {
+                          return std::make_unique<ConditionalMonitor>(model, options, test);
+                        },
+                        true,
+                        set_condition_statistics};
+}
+
+}  // namespace
+
+// The diffusion recipe's optimiser (Adam 5e-4, moving average 0.999); epochs as the ddpm's.
+GENREG_REGISTER_TRAINING(cfm, conditional_recipe("cfm", 30));
+GENREG_REGISTER_TRAINING(postprocess, conditional_recipe("postprocess", 20));
+
+}  // namespace genreg
