@@ -42,7 +42,7 @@ nlohmann::json tiny_description(const std::string& kind) {
 TEST(ModelRegistry, EveryKindBuildsFromItsDescriptionAndHasARecipe) {
   const auto names = ModelRegistry::instance().names();
   EXPECT_EQ(names, (std::vector<std::string>{"ae", "cfm", "ddpm", "dncnn", "drunet", "gan", "gan-hinge",
-                                             "postprocess", "vae", "wgan-gp"}));
+                                             "pix2pix", "postprocess", "vae", "wgan-gp"}));
   for (const auto& name : names) {
     const auto model = make_model(tiny_description(name));
     EXPECT_EQ(model->kind_name(), name);

@@ -1,8 +1,8 @@
 // The conditional kinds trained end to end by their recipes (run_training: condition statistics,
 // steps, monitor, checkpoint) on simulated inpainting pairs: tiny networks on 512 digits beat the
-// back-projection they start from on new pairs (measured: postprocess 19.4 dB, cfm's mean of 4
-// samples 17.1 dB, the back-projection 12.3 dB), the checkpoint records the acquisition, and the
-// reconstruction method refuses measurements of another one.
+// back-projection they start from on new pairs (measured: postprocess 19.4 dB, pix2pix's mean of 4
+// samples 18.5 dB, cfm's 17.1 dB, the back-projection 12.3 dB), the checkpoint records the acquisition, and
+// the reconstruction method refuses measurements of another one.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -58,15 +58,16 @@ TEST(ConditionalTraining, TinyModelsBeatTheBackProjectionAndKeepTheirAcquisition
   const auto lambda = torch::zeros({128}, torch::kFloat64);
   // The back-projection A^T y: the kept pixels with their noise, zeros elsewhere.
   const double backprojection = psnr(test.condition.clamp(0, 1), test.x).mean().item<double>();
-  for (const auto& [kind, epochs, margin] :
-       std::vector<std::tuple<std::string, int64_t, double>>{{"postprocess", 6, 6.0}, {"cfm", 6, 4.0}}) {
+  for (const auto& [kind, epochs, margin] : std::vector<std::tuple<std::string, int64_t, double>>{
+           {"postprocess", 6, 6.0}, {"cfm", 6, 4.0}, {"pix2pix", 6, 4.0}}) {
     auto [model, summary] = train_tiny(kind, dir, epochs);
     EXPECT_EQ(model->describe().at("operator"), "inpaint:0.5,seed=0") << kind;
     EXPECT_EQ(model->describe().at("noise"), "gaussian:0.1") << kind;
     // The loss fell over training.
     const auto& history = summary.history;
-    EXPECT_LT(history.back().at("losses").at("mse").get<double>(),
-              0.7 * history.front().at("losses").at("mse").get<double>())
+    const std::string term = kind == "pix2pix" ? "l1" : "mse";
+    EXPECT_LT(history.back().at("losses").at(term).get<double>(),
+              0.7 * history.front().at("losses").at(term).get<double>())
         << kind;
     MethodPriors priors;
     priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
@@ -74,7 +75,7 @@ TEST(ConditionalTraining, TinyModelsBeatTheBackProjectionAndKeepTheirAcquisition
     const auto r = method->reconstruct(data, lambda);
     const double value = psnr(r.x, test.x).mean().item<double>();
     EXPECT_GT(value, backprojection + margin) << kind << ": " << value << " dB against " << backprojection;
-    EXPECT_EQ(r.samples.defined(), kind == "cfm");
+    EXPECT_EQ(r.samples.defined(), kind != "postprocess");
     // Measurements of another mask are refused, and accepted when the shift is allowed.
     const auto other = make_operator("inpaint:0.5,seed=1", 28, 28);
     const DataFidelity shifted(other, other->apply(test.x), 0.1);

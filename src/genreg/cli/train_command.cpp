@@ -28,16 +28,17 @@ void add_train_command(CLI::App& app, Commands& commands) {
   auto* train = app.add_subcommand(
       "train",
       "Train a model: a generator (ae, vae, wgan-gp, gan-hinge, gan), a denoiser (dncnn, drunet) or a "
-      "diffusion model (ddpm) or a conditional model for one acquisition (cfm, postprocess)");
+      "diffusion model (ddpm) or a conditional model for one acquisition (cfm, postprocess, pix2pix)");
   struct Args {
     DatasetArgs data;
-    std::string kind, arch = "paper", out, log_dir, test_indices, operator_spec, noise, noise_range = "0:0.5",
-                      schedule = "linear";
+    std::string kind, arch = "paper", out, condition = "backprojection", log_dir, test_indices, operator_spec,
+                      noise, noise_range = "0:0.5", schedule = "linear";
     int64_t diffusion_steps = 1000;
     int64_t depth = 8;
     int64_t latent_dim = 0, channels = 32, epochs = 0, batch_size = 0, critic_steps = 0, pretrain = 0,
             warmup = 0, log_every = 0, stop_after = 0;
-    double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0;
+    double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0,
+           l1 = 0;
     bool resume = false, bias_free = false, attention = false;
   };
   auto a = std::make_shared<Args>();
@@ -45,7 +46,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
       ->add_option(
           "--model", a->kind,
           "Model kind: ae, vae, wgan-gp, gan-hinge, gan (generators), dncnn, drunet (denoisers), ddpm "
-          "(diffusion), cfm, postprocess (conditional: with --operator and --noise)")
+          "(diffusion), cfm, postprocess, pix2pix (conditional: with --operator and --noise)")
       ->required();
   train
       ->add_option("--noise-range", a->noise_range,
@@ -82,11 +83,18 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train->add_option("--gp-weight", a->gp, "wgan-gp: gradient penalty weight (default 10)");
   train->add_option("--critic-steps", a->critic_steps, "GANs: critic steps per generator step");
   train->add_option("--r1-weight", a->r1, "gan-hinge: R1 penalty weight gamma (default 1)");
+  train->add_option("--l1-weight", a->l1,
+                    "pix2pix: weight of the L1 loss against the adversarial one (default 100)");
   train->add_option("--ema-decay", a->ema,
                     "gan-hinge, ddpm: decay of the moving average of the weights (default 0.999)");
   train->add_option(
       "--operator", a->operator_spec,
       "Conditional kinds: train on pairs (x, A x + e) simulated with this operator (as simulate)");
+  train
+      ->add_option("--condition", a->condition,
+                   "Conditional kinds: what the network sees of y, backprojection (A^T y) or lmmse (the "
+                   "Wiener estimate under the training images' mean and covariance)")
+      ->capture_default_str();
   train->add_option("--noise", a->noise,
                     "Conditional kinds: the noise of the simulated pairs (SIGMA, poisson:PEAK)");
   train->add_option("--out", a->out, "Checkpoint file (.pt), rewritten after every epoch")->required();
@@ -112,6 +120,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
                         {"--gp-weight", non_negative_real()},
                         {"--critic-steps", positive_integer(1000)},
                         {"--r1-weight", non_negative_real()},
+                        {"--l1-weight", non_negative_real()},
                         {"--ema-decay", real_in_half_open(0, 1)},
                         {"--log-every", positive_integer()},
                         {"--stop-after", positive_integer(100000)},
@@ -137,6 +146,8 @@ void add_train_command(CLI::App& app, Commands& commands) {
     const auto role = ModelRegistry::instance().at(a->kind).role;
     nlohmann::json description;
     std::string about;
+    require(role == ModelRole::conditional_generator || train->count("--condition") == 0,
+            "--condition is for conditional kinds (cfm, postprocess, pix2pix), not ", a->kind);
     if (role != ModelRole::noise_predictor)
       for (const char* option : {"--schedule", "--diffusion-steps", "--attention"})
         require(train->count(option) == 0 ||
@@ -193,10 +204,11 @@ void add_train_command(CLI::App& app, Commands& commands) {
                      {"features", a->channels},
                      {"attention", a->attention},
                      {"operator", op->spec()},
-                     {"noise", NoiseModel::parse(a->noise).str()}};
+                     {"noise", NoiseModel::parse(a->noise).str()},
+                     {"condition", a->condition}};
       description = make_model(description)->describe();
-      about = "for " + op->spec() + ", noise " + NoiseModel::parse(a->noise).str() + ", features " +
-              std::to_string(a->channels);
+      about = "for " + op->spec() + ", noise " + NoiseModel::parse(a->noise).str() + ", condition " +
+              a->condition + ", features " + std::to_string(a->channels);
     }
 
     auto test_options = data_options;
@@ -221,6 +233,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
     if (train->count("--critic-steps")) options.critic_steps(a->critic_steps);
     if (train->count("--r1-weight")) options.r1_weight(a->r1);
     if (train->count("--ema-decay")) options.ema_decay(a->ema);
+    if (train->count("--l1-weight")) options.l1_weight(a->l1);
     require(options.lr() > 0 && (!train->count("--lr-critic") || options.lr_critic() > 0),
             "learning rates must be positive");
     require(options.beta1() >= 0 && options.beta1() < 1 && options.beta2() >= 0 && options.beta2() < 1,

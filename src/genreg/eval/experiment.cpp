@@ -204,6 +204,10 @@ ExperimentSpec experiment_spec(const std::string& id) {
     s.denoisers = {"drunet"};
     s.diffusion_models = {"ddpm"};
     s.conditional_models = {"cfm", "postprocess"};
+    // cs:150's back-projection spreads each pixel over the image, which a U-Net cannot undo; the
+    // Wiener estimate is an image (BENCHMARKS.md, "Conditional models"). tomo's A^T y is an image
+    // already, and a 3136-pixel covariance would add 39 MB to each checkpoint.
+    s.condition = a ? "lmmse" : "backprojection";
     if (!a) use_shapes_recipe(s);
     s.methods = methods_for(s, {"hard", "relaxed", "sparse"}, kPlugAndPlayRows, grids_for(id));
     // psnr_paper, mean +- std over the paper's test images.

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "genreg/operators/linear_operator.h"
+
 namespace genreg {
 
 // How a model that integrates an ODE (cfm) samples; one-pass networks ignore it.
@@ -26,12 +28,19 @@ struct GenerationOptions {
 class ConditionalGenerator {
  public:
   virtual ~ConditionalGenerator() = default;
-  // z: (B, *latent_shape()), undefined when latent_shape() is empty; condition: (B, 1, H, W) the
-  // back-projection A^T y. Returns (B, 1, H, W) on the [0, 1] image scale.
+  // z: (B, *latent_shape()), undefined when latent_shape() is empty; condition: (B, 1, H, W) what
+  // condition() made of the measurements. Returns (B, 1, H, W) on the [0, 1] image scale.
   virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& condition,
                                  const GenerationOptions& options = {}) = 0;
   // Per-sample shape of z ({} for a deterministic network).
   virtual std::vector<int64_t> latent_shape() const = 0;
+  // What the network sees of measurements y (B, *range) of `op` with Gaussian noise `sigma`: the
+  // back-projection A^T y unless the kind computes another condition (a Wiener estimate,
+  // models/linear_mmse.h). Training and reconstruction both call it.
+  virtual torch::Tensor condition(const OperatorPtr& op, const torch::Tensor& y, double sigma) {
+    (void)sigma;
+    return op->adjoint(y);
+  }
   // The acquisition it was trained for (operator spec and noise, as make_operator and
   // NoiseModel::parse read them): methods refuse other measurements unless told otherwise.
   virtual std::string operator_spec() const = 0;

@@ -13,6 +13,7 @@ nlohmann::json ConditionalUnetConfig::to_json() const {
                       {"features", features}, {"attention", attention}, {"operator", operator_spec},
                       {"noise", noise}};
   if (flow()) j["steps"] = steps;
+  if (condition != "backprojection") j["condition"] = condition;
   return j;
 }
 
@@ -27,6 +28,7 @@ ConditionalUnetConfig ConditionalUnetConfig::from_json(const nlohmann::json& jso
     c.operator_spec = json.at("operator").get<std::string>();
     c.noise = json.at("noise").get<std::string>();
     c.steps = json.value("steps", c.steps);
+    c.condition = json.value("condition", c.condition);
   } catch (const nlohmann::json::exception& e) {
     fail("conditional model description is incomplete (it needs its operator and noise): ", e.what());
   }
@@ -35,24 +37,45 @@ ConditionalUnetConfig ConditionalUnetConfig::from_json(const nlohmann::json& jso
 }
 
 void ConditionalUnetConfig::validate() const {
-  require(kind == "cfm" || kind == "postprocess", "a conditional U-Net is cfm or postprocess, not ", kind);
+  require(kind == "cfm" || kind == "postprocess" || kind == "pix2pix",
+          "a conditional U-Net is cfm, postprocess or pix2pix, not ", kind);
   require(height >= 1 && width >= 1, kind, " images must have a size, got ", height, "x", width);
   require(features >= 4 && features <= 512 && features % 4 == 0, kind,
           " features must be a multiple of 4 in 4..512, got ", features);
   require(!operator_spec.empty() && !noise.empty(), kind,
           " is trained for one acquisition: its operator and noise must be given");
   require(steps >= 1 && steps <= 100000, kind, " ODE steps must be in 1..100000, got ", steps);
+  require(condition == "backprojection" || condition == "lmmse", kind,
+          " sees measurements through backprojection or lmmse, not ", condition);
 }
 
 ConditionalUnet::ConditionalUnet(const ConditionalUnetConfig& config) : config_(config) {
   config_.validate();
-  const int64_t inputs = config_.flow() ? 2 : 1;
+  const int64_t inputs = config_.has_latent() ? 2 : 1;
   network_ = register_module("network", DiffusionUnet(config_.features, config_.attention, inputs));
   average_ = register_module("average", DiffusionUnet(config_.features, config_.attention, inputs));
   start_moving_average(*average_, *network_);
+  if (config_.adversarial()) {
+    // PatchGAN (Isola et al. 2017, appendix 6.1.2) at our scale: C64-C128-output with 4x4 kernels,
+    // GroupNorm in place of BatchNorm (per-sample, as every genreg network), LeakyReLU 0.2.
+    const int64_t f = config_.features;
+    namespace nn = torch::nn;
+    critic_ = register_module(
+        "critic", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(2, f, 4).stride(2).padding(1)),
+                                 nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+                                 nn::Conv2d(nn::Conv2dOptions(f, 2 * f, 4).stride(2).padding(1)),
+                                 nn::GroupNorm(group_count(2 * f), 2 * f),
+                                 nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+                                 nn::Conv2d(nn::Conv2dOptions(2 * f, 1, 4).stride(1).padding(1))));
+  }
   condition_mean_ = register_buffer("condition_mean", torch::zeros({}));
   condition_std_ = register_buffer("condition_std", torch::ones({}));
   average_updates_ = register_buffer("average_updates", torch::zeros({}, torch::kLong));
+  if (config_.condition == "lmmse") {
+    const int64_t n = config_.height * config_.width;
+    data_mean_ = register_buffer("data_mean", torch::zeros({n}));
+    data_covariance_ = register_buffer("data_covariance", torch::eye(n));
+  }
 }
 
 void ConditionalUnet::move_to(torch::Device device) {
@@ -63,10 +86,12 @@ void ConditionalUnet::move_to(torch::Device device) {
 void ConditionalUnet::set_trainable(bool trainable) {
   for (auto& p : network_->parameters()) p.set_requires_grad(trainable);
   for (auto& p : average_->parameters()) p.set_requires_grad(false);
+  if (critic_)
+    for (auto& p : critic_->parameters()) p.set_requires_grad(trainable);
 }
 
 std::vector<int64_t> ConditionalUnet::latent_shape() const {
-  if (config_.flow()) return {1, config_.height, config_.width};
+  if (config_.has_latent()) return {1, config_.height, config_.width};
   return {};
 }
 
@@ -78,7 +103,7 @@ void ConditionalUnet::set_condition_statistics(const torch::Tensor& conditions) 
   condition_std_.copy_(c.std().clamp_min(1e-8));
 }
 
-torch::Tensor ConditionalUnet::forward(const torch::Tensor& x_t, const torch::Tensor& t,
+torch::Tensor ConditionalUnet::forward(const torch::Tensor& latent, const torch::Tensor& t,
                                        const torch::Tensor& condition, bool average) {
   require(condition.dim() == 4 && condition.size(1) == 1 && condition.size(2) == config_.height &&
               condition.size(3) == config_.width,
@@ -87,11 +112,14 @@ torch::Tensor ConditionalUnet::forward(const torch::Tensor& x_t, const torch::Te
   const int64_t b = condition.size(0);
   const auto c = (condition.to(device_, torch::kFloat32) - condition_mean_) / condition_std_;
   torch::Tensor input = c, steps = torch::zeros({b}, torch::kFloat32);
+  if (config_.has_latent()) {
+    require(latent.defined() && latent.sizes() == condition.sizes(), config_.kind,
+            " takes a latent image of the condition's shape, got ",
+            latent.defined() ? latent.sizes() : c10::IntArrayRef{});
+    input = torch::cat({latent.to(device_, torch::kFloat32), c}, 1);
+  }
   if (config_.flow()) {
-    require(x_t.defined() && x_t.sizes() == condition.sizes(), "cfm takes x_t of the condition's shape, got ",
-            x_t.defined() ? x_t.sizes() : c10::IntArrayRef{});
     require(t.dim() == 1 && t.size(0) == b, "cfm needs one time per image, got ", t.sizes());
-    input = torch::cat({x_t.to(device_, torch::kFloat32), c}, 1);
     steps = 1000.0 * t.to(torch::kFloat32);  // the embedding's frequencies suit 0 .. 1000
   }
   const auto padded = pad_to_multiple(input, 4);
@@ -101,7 +129,8 @@ torch::Tensor ConditionalUnet::forward(const torch::Tensor& x_t, const torch::Te
 torch::Tensor ConditionalUnet::generate(const torch::Tensor& z, const torch::Tensor& condition,
                                         const GenerationOptions& options) {
   const auto none = torch::Tensor();
-  if (!config_.flow()) return to_image_space(forward(none, none, condition, true)).clamp(0.0, 1.0);
+  if (!config_.flow())
+    return to_image_space(forward(config_.adversarial() ? z : none, none, condition, true)).clamp(0.0, 1.0);
   require(z.defined() && z.dim() == 4 && z.size(0) == condition.size(0), "cfm needs one z per condition");
   const auto solver = parse_ode_solver(options.solver());
   const int64_t steps = options.steps() > 0 ? options.steps() : config_.steps;
@@ -112,6 +141,30 @@ torch::Tensor ConditionalUnet::generate(const torch::Tensor& z, const torch::Ten
   };
   return to_image_space(integrate_flow(velocity, z.to(device_, torch::kFloat32), steps, solver))
       .clamp(0.0, 1.0);
+}
+
+torch::Tensor ConditionalUnet::criticise(const torch::Tensor& x, const torch::Tensor& condition) {
+  require(static_cast<bool>(critic_), config_.kind, " has no critic");
+  const auto c = (condition.to(device_, torch::kFloat32) - condition_mean_) / condition_std_;
+  return critic_->forward(torch::cat({c, x.to(device_, torch::kFloat32)}, 1));
+}
+
+void ConditionalUnet::set_data_statistics(const torch::Tensor& images) {
+  require(config_.condition == "lmmse", config_.kind, " keeps no data statistics (its condition is ",
+          config_.condition, ")");
+  const auto [mean, covariance] = image_moments(images);
+  torch::NoGradGuard no_grad;
+  data_mean_.copy_(mean);
+  data_covariance_.copy_(covariance);
+  estimators_.clear();
+}
+
+torch::Tensor ConditionalUnet::condition(const OperatorPtr& op, const torch::Tensor& y, double sigma) {
+  if (config_.condition == "backprojection") return op->adjoint(y);
+  require(sigma > 0, config_.kind, "'s Wiener condition needs Gaussian noise");
+  auto& estimator = estimators_[{op->spec(), sigma}];
+  if (!estimator) estimator = std::make_shared<LinearMmseEstimator>(data_mean_, data_covariance_, op, sigma);
+  return estimator->estimate(y);
 }
 
 void ConditionalUnet::update_average(double decay) {
@@ -138,5 +191,11 @@ GENREG_REGISTER_MODEL_KIND(postprocess,
                                          "post-processing U-Net from A^T y to x by mean squared error "
                                          "(FBPConvNet, Jin et al. 2017)",
                                          make_conditional_unet});
+GENREG_REGISTER_MODEL_KIND(pix2pix,
+                           ModelKindInfo{
+                               "pix2pix", ModelRole::conditional_generator,
+                               "conditional GAN (Isola et al. 2017): U-Net generator from (z, A^T y), "
+                               "PatchGAN critic, adversarial + L1 loss",
+                               make_conditional_unet});
 
 }  // namespace genreg

@@ -68,7 +68,8 @@ nlohmann::json untrained_description(const ExperimentSpec& spec, const std::stri
                        {"height", height},
                        {"width", width},
                        {"operator", make_operator(model_operator(spec), height, width)->spec()},
-                       {"noise", NoiseModel::parse(std::to_string(model_sigma(spec))).str()}})
+                       {"noise", NoiseModel::parse(std::to_string(model_sigma(spec))).str()},
+                       {"condition", spec.condition}})
         ->describe();
   return make_model(
              {{"kind", kind}, {"height", height}, {"width", width}, {"noise_low", 0.0}, {"noise_high", 0.5}})
@@ -95,7 +96,8 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
       if (epochs != spec.train_epochs.end()) recipe += " --epochs " + std::to_string(epochs->second);
       if (conditional)
         recipe += " --operator " + model_operator(spec) + " --noise " +
-                  NoiseModel::parse(std::to_string(model_sigma(spec))).str();
+                  NoiseModel::parse(std::to_string(model_sigma(spec))).str() + " --condition " +
+                  spec.condition;
       fail("no ", kind, " ", to_string(role), " in ", a.generators, " (expected ", path,
            "; train one with genreg train --model ", kind, recipe, " --out ", path, ")");
     }

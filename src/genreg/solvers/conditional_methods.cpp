@@ -34,6 +34,13 @@ GENREG_REGISTER_METHOD(cfm,
                                   {"samples", "steps", "solver", "allow_operator_shift"},
                                   conditional_factory("cfm"),
                                   "CFM"});
+GENREG_REGISTER_METHOD(pix2pix, MethodInfo{"pix2pix",
+                                           "conditional GAN: K samples G(z, A^T y) of a U-Net trained with a "
+                                           "PatchGAN critic and L1 for one acquisition (Isola et al. 2017)",
+                                           ModelRole::conditional_generator,
+                                           {"samples", "allow_operator_shift"},
+                                           conditional_factory("pix2pix"),
+                                           "pix2pix"});
 GENREG_REGISTER_METHOD(postprocess,
                        MethodInfo{"postprocess",
                                   "a U-Net from A^T y to x trained by mean squared error for one acquisition "

@@ -57,7 +57,7 @@ Reconstruction ConditionalSampling::reconstruct(const DataFidelity& data, const 
           b);
   check_acquisition(data);
   torch::NoGradGuard no_grad;
-  const auto condition = data.op()->adjoint(data.y());
+  const auto condition = model_->condition(data.op(), data.y(), data.sigma());
   const auto options = GenerationOptions().steps(options_.steps()).solver(options_.solver());
   Reconstruction out;
   out.samples =

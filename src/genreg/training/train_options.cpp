@@ -18,6 +18,7 @@ nlohmann::json TrainOptions::to_json() const {
           {"critic_steps", critic_steps()},
           {"r1_weight", r1_weight()},
           {"ema_decay", ema_decay()},
+          {"l1_weight", l1_weight()},
           {"seed", seed()}};
 }
 
@@ -37,6 +38,7 @@ TrainOptions TrainOptions::from_json(const nlohmann::json& j) {
         .critic_steps(j.at("critic_steps").get<int64_t>())
         .r1_weight(j.at("r1_weight").get<double>())
         .ema_decay(j.at("ema_decay").get<double>())
+        .l1_weight(j.value("l1_weight", o.l1_weight()))  // absent from checkpoints before pix2pix
         .seed(j.at("seed").get<uint64_t>());
   } catch (const nlohmann::json::exception& e) {
     fail("training options are incomplete: ", e.what());

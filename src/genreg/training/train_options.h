@@ -31,6 +31,8 @@ struct TrainOptions {
   // gan-hinge: R1 weight gamma (penalty gamma / 2 E ||grad D(x)||^2) and generator EMA decay.
   TORCH_ARG(double, r1_weight) = 1.0;
   TORCH_ARG(double, ema_decay) = 0.999;
+  // pix2pix: weight of the L1 distance to the target against the adversarial loss (Isola et al.: 100).
+  TORCH_ARG(double, l1_weight) = 100.0;
   TORCH_ARG(uint64_t, seed) = 0;
 
  public:  // TORCH_ARG leaves the struct in a private section

@@ -49,6 +49,8 @@ TrainingBatch TrainingData::batch(const torch::Tensor& indices, int64_t epoch) c
   }
   b.y = torch::cat(noisy, 0);
   b.condition = operator_->adjoint(b.y);
+  b.op = operator_;
+  b.sigma = acquisition_->noise.kind == NoiseModel::Kind::gaussian ? acquisition_->noise.sigma : 0.0;
   return b;
 }
 

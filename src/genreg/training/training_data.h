@@ -22,6 +22,8 @@ struct TrainingBatch {
   // Only when the data simulates measurements:
   torch::Tensor y;          // A x + e, (B, *A.range_shape())
   torch::Tensor condition;  // what a conditional network sees of y: the back-projection A^T y (B, 1, H, W)
+  OperatorPtr op;           // the operator of y
+  double sigma = 0.0;       // its Gaussian noise level (0 for Poisson noise)
 
   bool has_measurements() const { return y.defined(); }
 };
