@@ -71,9 +71,9 @@ struct ExperimentSpec {
   // experiment's own; another one where the experiment measures a shifted acquisition.
   std::string model_operator_spec;
   double model_sigma = 0.0;
-  // What conditional models trained by the experiment see of y: "backprojection" or "lmmse"
-  // (models/conditional_unet.h).
-  std::string condition = "backprojection";
+  // What conditional models trained by the experiment see of y, by kind: "lmmse" or, for a kind
+  // not listed, "backprojection" (models/conditional_unet.h).
+  std::map<std::string, std::string> conditions;
   std::vector<ExperimentMethod> methods;
   std::map<std::string, PaperCell> paper;  // by ExperimentMethod::key()
   // Starts per image of every generative solve (the first at the encoder of the back-projection

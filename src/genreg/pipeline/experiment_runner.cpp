@@ -45,6 +45,11 @@ std::string model_operator(const ExperimentSpec& spec) {
 double model_sigma(const ExperimentSpec& spec) {
   return spec.model_sigma > 0 ? spec.model_sigma : spec.sigma;
 }
+// What a conditional model of `kind` trained by the experiment sees of y.
+std::string condition_of(const ExperimentSpec& spec, const std::string& kind) {
+  const auto it = spec.conditions.find(kind);
+  return it == spec.conditions.end() ? "backprojection" : it->second;
+}
 
 // The description of an untrained model of `kind` for the experiment's images: generators by the
 // paper's architecture and latent dimension, denoisers with PROTOCOL.md's noise range [0, 0.5].
@@ -69,7 +74,7 @@ nlohmann::json untrained_description(const ExperimentSpec& spec, const std::stri
                        {"width", width},
                        {"operator", make_operator(model_operator(spec), height, width)->spec()},
                        {"noise", NoiseModel::parse(std::to_string(model_sigma(spec))).str()},
-                       {"condition", spec.condition}})
+                       {"condition", condition_of(spec, kind)}})
         ->describe();
   return make_model(
              {{"kind", kind}, {"height", height}, {"width", width}, {"noise_low", 0.0}, {"noise_high", 0.5}})
@@ -97,7 +102,7 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
       if (conditional)
         recipe += " --operator " + model_operator(spec) + " --noise " +
                   NoiseModel::parse(std::to_string(model_sigma(spec))).str() + " --condition " +
-                  spec.condition;
+                  condition_of(spec, kind);
       fail("no ", kind, " ", to_string(role), " in ", a.generators, " (expected ", path,
            "; train one with genreg train --model ", kind, recipe, " --out ", path, ")");
     }

@@ -64,7 +64,7 @@ ExperimentSpec restricted(const ExperimentSpec& base, const std::vector<std::str
 // (lambda, mu) chosen per method key in a finished run's document.
 std::map<std::string, std::pair<double, double>> chosen_parameters(const nlohmann::json& document) {
   std::map<std::string, std::pair<double, double>> out;
-  for (const auto& m : document.at("methods")) {
+  for (const auto& m : document.at("results").at("methods")) {
     const auto method = m.at("method").get<std::string>(), model = m.at("model").get<std::string>();
     const auto key = model.empty() || model == method ? method : method + "/" + model;
     out[key] = {m.at("lambda").get<double>(), m.value("mu", 1.0)};
@@ -142,7 +142,7 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
                                  {"sigma", acq.sigma},
                                  {"report", acq.name + "/report.html"},
                                  {"psnr", nlohmann::json::object()}};
-      for (const auto& m : document.at("methods")) {
+      for (const auto& m : document.at("results").at("methods")) {
         const auto method = m.at("method").get<std::string>(), model = m.at("model").get<std::string>();
         const auto key = model.empty() || model == method ? method : method + "/" + model;
         const double value = m.at("metrics").at("psnr").at("mean").get<double>();
