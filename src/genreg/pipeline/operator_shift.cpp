@@ -1,7 +1,9 @@
 #include "genreg/pipeline/operator_shift.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <ostream>
 
 #include "genreg/core/error.h"

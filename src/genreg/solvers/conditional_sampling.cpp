@@ -59,19 +59,11 @@ Reconstruction ConditionalSampling::reconstruct(const DataFidelity& data, const 
   torch::NoGradGuard no_grad;
   const auto condition = model_->condition(data.op(), data.y(), data.sigma());
   const auto options = GenerationOptions().steps(options_.steps()).solver(options_.solver());
-  Reconstruction out;
-  out.samples =
+  auto out = reconstruction_from_samples(
       sample_conditional(*model_, condition, options_.samples(), options, options_.seed(), options_.batch())
-          .to(data.y().device(), torch::kFloat32);
-  const int64_t k = out.samples.size(1);
-  out.x = out.samples.mean(1);
-  out.std = k > 1 ? out.samples.std(1, /*unbiased=*/true) : torch::zeros_like(out.x);
-  const auto x = out.x.to(data.y().scalar_type());
-  out.discrepancy = data.discrepancy(x).to(torch::kCPU, torch::kFloat64).view({b, 1});
-  out.objective = data.value(x).to(torch::kCPU, torch::kFloat64).view({b, 1});
-  out.chosen = torch::zeros({b}, torch::kLong);
-  out.restarts_x = out.x.unsqueeze(1);
-  if (k == 1) {  // one output: no samples, no spread
+          .to(data.y().device(), torch::kFloat32),
+      data);
+  if (out.samples.size(1) == 1) {  // one output: no samples, no spread
     out.samples = torch::Tensor();
     out.std = torch::Tensor();
   }

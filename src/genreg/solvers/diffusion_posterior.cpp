@@ -74,16 +74,8 @@ Reconstruction DiffusionPosteriorSampler::reconstruct(const DataFidelity& data, 
   }
   const auto drawn = torch::cat(parts);
 
-  torch::NoGradGuard no_grad;
-  Reconstruction out;
-  out.samples = drawn.view({b, k, drawn.size(1), drawn.size(2), drawn.size(3)});
-  out.x = out.samples.mean(1);
-  out.std = k > 1 ? out.samples.std(1, /*unbiased=*/true) : torch::zeros_like(out.x);
-  const auto x = out.x.to(data.y().scalar_type());
-  out.discrepancy = data.discrepancy(x).to(torch::kCPU, torch::kFloat64).view({b, 1});
-  out.objective = data.value(x).to(torch::kCPU, torch::kFloat64).view({b, 1});
-  out.chosen = torch::zeros({b}, torch::kLong);
-  out.restarts_x = out.x.unsqueeze(1);
+  auto out =
+      reconstruction_from_samples(drawn.view({b, k, drawn.size(1), drawn.size(2), drawn.size(3)}), data);
   if (summary) {
     SolverSummary s;
     s.objective = out.objective.view({b});

@@ -5,6 +5,8 @@
 // per-pixel standard deviation (sampling methods). Undefined tensors mark what a method lacks.
 #include <torch/torch.h>
 
+#include "genreg/functionals/data_fidelity.h"
+
 namespace genreg {
 
 struct Reconstruction {
@@ -19,5 +21,10 @@ struct Reconstruction {
   torch::Tensor samples;      // (B, K, 1, H, W) posterior samples (sampling methods)
   torch::Tensor std;          // (B, 1, H, W) per-pixel standard deviation of the samples
 };
+
+// The result of a sampling method from its samples (B, K, 1, H, W): their mean as x, their per-pixel
+// standard deviation (unbiased; zeros for K = 1), and the mean's objective and discrepancy under
+// `data` as its one start.
+Reconstruction reconstruction_from_samples(const torch::Tensor& samples, const DataFidelity& data);
 
 }  // namespace genreg
