@@ -28,7 +28,7 @@ class GaussianNoisePredictor : public NoisePredictor {
         width_(width),
         schedule_(schedule),
         abar_(schedule.alphas_cumprod()) {
-    const auto eig = torch::linalg::eigh(covariance_, "L");
+    const auto eig = torch::linalg_eigh(covariance_, "L");
     values_ = std::get<0>(eig);
     vectors_ = std::get<1>(eig);
   }
@@ -99,7 +99,7 @@ inline LinearGaussianProblem problem(const std::string& spec, double sigma,
   // A as a matrix, from the operator applied to the unit images.
   const auto a = p.op->apply(torch::eye(n, torch::kFloat64).view({n, 1, h, w})).flatten(1).t();  // (M, n)
   torch::manual_seed(7);
-  const auto truth = m + torch::matmul(torch::linalg::cholesky(c), torch::randn({n}, torch::kFloat64));
+  const auto truth = m + torch::matmul(torch::linalg_cholesky(c), torch::randn({n}, torch::kFloat64));
   const auto y = torch::matmul(a, truth) + sigma * torch::randn({a.size(0)}, torch::kFloat64);
   auto shape = p.op->range_shape();
   shape.insert(shape.begin(), 1);

@@ -82,10 +82,13 @@ def main():
     p.add_argument("--m", type=int, default=150)
     p.add_argument("--batch", type=int, default=0, help="rows per network call (0: all at once)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (torch >= 2.0 for a GPU)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.device != "cpu":  # every factory call (weights, noise, matrices) on the device
+        torch.set_default_device(a.device)
     torch.manual_seed(0)
-    ck = torch.load(a.checkpoint)
+    ck = torch.load(a.checkpoint, weights_only=False)
     desc = ck["model"] if isinstance(ck["model"], dict) else __import__("json").loads(ck["model"])
     net = Unet(desc["features"])
     state = {k[len("average."):]: v for k, v in ck["weights"].items() if k.startswith("average.")}
@@ -98,7 +101,7 @@ def main():
                            dtype=torch.float64)
     abar = torch.cumprod(1 - betas, 0)
     ts = [round(k * (total - 1) / (a.steps - 1)) for k in range(a.steps - 1, -1, -1)]
-    x_true = torch.load(a.measurements)["x_true"].float()
+    x_true = torch.load(a.measurements, weights_only=False)["x_true"].float().to(a.device)
     n, h, w = x_true.shape[0], x_true.shape[2], x_true.shape[3]
     A = torch.randn(a.m, h * w) / a.m ** 0.5
     A = A / torch.linalg.matrix_norm(A, 2)
@@ -106,6 +109,8 @@ def main():
     rows = n * a.samples
     batch = a.batch if a.batch > 0 else rows
     zeta = 1.0 / a.lam
+    if a.device != "cpu":
+        torch.cuda.synchronize()  # time the work below, not what is still queued
     start = time.perf_counter()
     out = []
     for r0 in range(0, rows, batch):
@@ -129,6 +134,8 @@ def main():
                     x_new = x_new + s * torch.randn_like(x)
                 x = x_new - 2 * zeta * grad
         out.append(((x.detach() + 1) / 2).clamp(0, 1))
+    if a.device != "cpu":
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     mean = torch.cat(out).view(n, a.samples, 1, h, w).mean(1)
     mse = (mean - x_true).square().flatten(1).mean(1)

@@ -83,15 +83,18 @@ def main():
     p.add_argument("--sigma", type=float, default=0.1)
     p.add_argument("--m", type=int, default=150)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (torch >= 2.0 for a GPU)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.device != "cpu":  # every factory call (weights, noise, matrices) on the device
+        torch.set_default_device(a.device)
     torch.manual_seed(0)
-    ck = torch.load(a.checkpoint)
+    ck = torch.load(a.checkpoint, weights_only=False)
     desc = ck["model"] if isinstance(ck["model"], dict) else __import__("json").loads(ck["model"])
     net = Drunet(desc["features"], desc["depth"], not desc.get("bias_free", False))
     net.load_state_dict(ck["weights"])
     net.eval()
-    x_true = torch.load(a.measurements)["x_true"].float()
+    x_true = torch.load(a.measurements, weights_only=False)["x_true"].float().to(a.device)
     n, h, w = x_true.shape[0], x_true.shape[2], x_true.shape[3]
     A = torch.randn(a.m, h * w) / a.m ** 0.5
     A = A / torch.linalg.matrix_norm(A, 2)
@@ -100,6 +103,8 @@ def main():
     k = a.iterations
     levels = [math.exp(math.log(a.start) + (i / max(k - 1, 1)) * (math.log(min(a.sigma, a.start)) - math.log(a.start)))
               for i in range(k)]
+    if a.device != "cpu":
+        torch.cuda.synchronize()  # time the work below, not what is still queued
     start = time.perf_counter()
     with torch.no_grad():
         z = torch.zeros(n, h * w)
@@ -108,6 +113,8 @@ def main():
             normal = lambda u: u + t * ((u @ A.T) @ A)
             x = conjugate_gradient(normal, z + t * aty, z)
             z = net(x.view(n, 1, h, w), torch.full((n,), s)).flatten(1)
+    if a.device != "cpu":
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     mse = (z.view(n, 1, h, w) - x_true).square().flatten(1).mean(1)
     psnr = (-10 * torch.log10(mse)).mean().item()

@@ -24,7 +24,7 @@ struct GaussianTarget {
     return mu.unsqueeze(0) + torch::matmul(x - t * mu.unsqueeze(0), gain.t());
   }
   torch::Tensor exact_map(const torch::Tensor& x0) const {
-    const auto eig = torch::linalg::eigh(s, "L");
+    const auto eig = torch::linalg_eigh(s, "L");
     const auto root =
         torch::matmul(std::get<1>(eig) * torch::sqrt(std::get<0>(eig)).unsqueeze(0), std::get<1>(eig).t());
     return mu.unsqueeze(0) + torch::matmul(x0, root.t());

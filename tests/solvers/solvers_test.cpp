@@ -135,7 +135,7 @@ TEST(Tikhonov, MatchesTheClosedFormSolution) {
     auto h = torch::mm(a.t(), a) / (sigma * sigma) +
              2 * lambda[b].item<double>() * torch::eye(20, torch::kFloat64);
     auto rhs = torch::mv(a.t(), y[b]) / (sigma * sigma);
-    auto exact = torch::linalg::solve(h, rhs.unsqueeze(1), true).squeeze(1);
+    auto exact = torch::linalg_solve(h, rhs.unsqueeze(1), true).squeeze(1);
     EXPECT_TRUE(torch::allclose(x[b].flatten(), exact, 1e-7, 1e-8)) << "lambda " << lambda[b].item<double>();
   }
   EXPECT_EQ(summary.count(SampleStatus::converged), 3);

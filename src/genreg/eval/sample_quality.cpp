@@ -18,7 +18,7 @@ torch::Tensor features(const torch::Tensor& t, const char* what) {
 // The symmetric square root of a symmetric positive semi-definite matrix (negative rounding in its
 // eigenvalues clipped to 0).
 torch::Tensor symmetric_sqrt(const torch::Tensor& m) {
-  const auto eig = torch::linalg::eigh(m, "L");
+  const auto eig = torch::linalg_eigh(m, "L");
   const auto values = std::get<0>(eig).clamp_min(0.0).sqrt();
   const auto vectors = std::get<1>(eig);
   return torch::matmul(vectors * values.unsqueeze(0), vectors.t());
@@ -52,7 +52,7 @@ double frechet_distance(const torch::Tensor& real_in, const torch::Tensor& gener
   // Tr((S_r S_g)^{1/2}) = Tr((S_r^{1/2} S_g S_r^{1/2})^{1/2}), a symmetric PSD product.
   const auto root = symmetric_sqrt(s_r);
   const auto middle = torch::matmul(torch::matmul(root, s_g), root);
-  const double cross = std::get<0>(torch::linalg::eigh(0.5 * (middle + middle.t()), "L"))
+  const double cross = std::get<0>(torch::linalg_eigh(0.5 * (middle + middle.t()), "L"))
                            .clamp_min(0.0)
                            .sqrt()
                            .sum()

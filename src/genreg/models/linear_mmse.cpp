@@ -24,7 +24,7 @@ LinearMmseEstimator::LinearMmseEstimator(const torch::Tensor& mean, const torch:
   const auto c = covariance.to(torch::kCPU, torch::kFloat64);
   const double ridge = 1e-3 * c.diagonal().mean().item<double>() + 1e-12;
   const auto eye = torch::eye(n, torch::kFloat64);
-  const auto precision = torch::cholesky_inverse(torch::linalg::cholesky(c + ridge * eye));
+  const auto precision = torch::cholesky_inverse(torch::linalg_cholesky(c + ridge * eye));
   // A^T A on the pixel basis, in chunks of 256 basis images.
   auto shape = op_->domain_shape();
   auto gram = torch::empty({n, n}, torch::kFloat64);
@@ -36,7 +36,7 @@ LinearMmseEstimator::LinearMmseEstimator(const torch::Tensor& mean, const torch:
     gram.narrow(0, i, len).copy_(op_->adjoint(op_->apply(basis)).reshape({len, n}));
   }
   gram = 0.5 * (gram + gram.t());
-  gain_ = torch::cholesky_inverse(torch::linalg::cholesky(precision + gram / (sigma * sigma)));
+  gain_ = torch::cholesky_inverse(torch::linalg_cholesky(precision + gram / (sigma * sigma)));
 }
 
 torch::Tensor LinearMmseEstimator::estimate(const torch::Tensor& y) const {
