@@ -20,13 +20,15 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   for (const auto& k : experiment_ids()) ids += (ids.empty() ? "" : ", ") + k;
   cmd->add_option("id", *id, "Experiment: " + ids + ", operator-shift")->required();
   auto parts = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("--parts", *parts,
-                  "operator-shift: the parts to run (mnist: table1a's cs:150; default all)");
+  cmd->add_option(
+      "--parts", *parts,
+      "operator-shift: the parts to run, mnist (table1a's cs:150) and/or shapes (table1b's tomo); "
+      "default both");
   cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
   cmd->add_option(
       "--generators", a->generators,
       "Folder with KIND.pt checkpoints (ae.pt, vae.pt, wgan-gp.pt, drunet.pt, ddpm.pt) and conditional "
-      "models named for their acquisition (cfm-cs150-sigma0.1.pt, postprocess-cs150-sigma0.1.pt); default: "
+      "models named for their acquisition (cfm-cs150-sigma0.1.pt, postprocess-tomo-sigma0.1.pt); default: "
       "train them");
   cmd->add_option("--restarts", a->restarts,
                   "Initial latent vectors per image (default: the experiment's, 4 for table1a, 1 for the "

@@ -92,4 +92,14 @@ torch::Device parse_device(const std::string& name) {
   fail("unknown device '", name, "' (use cpu, cuda or cuda:N)");
 }
 
+int64_t default_batch_rows(int64_t pixels, torch::Device device) {
+  const int64_t budget = device.is_cpu() ? 50176 : (int64_t{1} << 24);
+  return std::max<int64_t>(1, budget / std::max<int64_t>(1, pixels));
+}
+
+int64_t micro_batch_rows(int64_t bytes_per_image, torch::Device device) {
+  const int64_t budget = device.is_cpu() ? (int64_t{24} << 20) : (int64_t{4} << 30);
+  return std::max<int64_t>(1, budget / std::max<int64_t>(1, bytes_per_image));
+}
+
 }  // namespace genreg

@@ -55,4 +55,16 @@ int init_runtime(int threads = 0);
 // Parses "cpu", "cuda" or "cuda:N"; an unavailable CUDA device is an error, not a silent fallback.
 torch::Device parse_device(const std::string& name);
 
+// Rows of `pixels` pixels each that one network pass takes when the caller names no batch (posterior
+// and prior sampling, conditional sampling, test evaluation). On a CPU 50,176 pixels (64 images of
+// 28x28, 16 of 56x56): larger tensors gain nothing there and their activations cross glibc's mmap
+// ceiling (BENCHMARKS.md, "Batches and glibc's mmap ceiling"). On a GPU kernel launches dominate small
+// batches (dps on an H200 in rows of 64 took 3.5x PyTorch's time for one batch of 400: BENCHMARKS.md,
+// "GPU"), so 2^24 pixels (21,400 mnist images).
+int64_t default_batch_rows(int64_t pixels, torch::Device device);
+
+// Images per training pass (micro-batch) for a network whose widest activation takes
+// `bytes_per_image`: 24 MiB of it on a CPU (glibc's mmap ceiling, as above), 4 GiB on a GPU.
+int64_t micro_batch_rows(int64_t bytes_per_image, torch::Device device);
+
 }  // namespace genreg

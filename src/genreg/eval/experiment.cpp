@@ -204,9 +204,7 @@ ExperimentSpec experiment_spec(const std::string& id) {
     s.generators = {"ae", "vae", "wgan-gp"};
     s.denoisers = {"drunet"};
     s.diffusion_models = {"ddpm"};
-    // table1b's conditional rows join when docs/models/shapes holds their tomo models (not trained
-    // yet: about 35 minutes each on one thread), so that --generators docs/models/shapes runs.
-    if (a) s.conditional_models = {"cfm", "postprocess"};
+    s.conditional_models = {"cfm", "postprocess"};
     // cs:150's back-projection spreads each pixel over the image; the Wiener estimate is an image
     // (BENCHMARKS.md, "Conditional models"): the post-processing U-Net gains from it (table1a psnr
     // 22.30), cfm did not within 15 epochs (21.27 against 21.66 for 30 epochs on A^T y). tomo's A^T y

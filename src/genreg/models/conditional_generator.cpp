@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "genreg/core/error.h"
+#include "genreg/core/runtime.h"
 
 namespace genreg {
 
@@ -18,7 +19,7 @@ torch::Tensor sample_conditional(ConditionalGenerator& model, const torch::Tenso
   const int64_t k = latent.empty() ? 1 : samples;
   const int64_t b = conditions.size(0), h = conditions.size(2), w = conditions.size(3);
   const int64_t n = b * k;
-  const int64_t chunk = batch > 0 ? batch : std::max<int64_t>(1, 50176 / (h * w));
+  const int64_t chunk = batch > 0 ? batch : default_batch_rows(h * w, conditions.device());
   // Row i of the flat batch is sample i % k of condition i / k.
   const auto repeated = conditions.repeat_interleave(k, 0);
   torch::Tensor z;

@@ -49,7 +49,7 @@ class ConditionalGenerator {
 
 // K samples per condition: (B, K, 1, H, W) from `conditions` (B, 1, H, W), every latent drawn on the
 // CPU from one generator seeded with `seed` (reproducible on every device), the B K generations run
-// `batch` at a time (0: 50,176 pixels, the posterior samplers' batch: below glibc's mmap ceiling).
+// `batch` at a time (0: default_batch_rows, core/runtime.h, as the posterior samplers).
 // A deterministic network (latent_shape() empty) gives K = 1 whatever `samples` says.
 torch::Tensor sample_conditional(ConditionalGenerator& model, const torch::Tensor& conditions,
                                  int64_t samples, const GenerationOptions& options, uint64_t seed,

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "genreg/core/error.h"
+#include "genreg/core/runtime.h"
 
 namespace genreg {
 
@@ -55,8 +56,7 @@ torch::Tensor sample_prior(NoisePredictor& model, int64_t count, int64_t height,
   require(count >= 1, "sample at least one image");
   require(options.eta() >= 0 && options.eta() <= 1, "eta must be in [0, 1], got ", options.eta());
   require(options.batch() >= 0, "the sampling batch must not be negative");
-  const int64_t batch =
-      options.batch() > 0 ? options.batch() : std::max<int64_t>(1, 50176 / (height * width));
+  const int64_t batch = options.batch() > 0 ? options.batch() : default_batch_rows(height * width, device);
   torch::NoGradGuard no_grad;
   const auto abar = model.alphas_cumprod();
   const auto steps = sampling_timesteps(model.steps(), options.steps());

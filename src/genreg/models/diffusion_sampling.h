@@ -50,8 +50,8 @@ struct PriorSamplingOptions {
   TORCH_ARG(int64_t, steps) = 50;
   TORCH_ARG(double, eta) = 0.0;  // 1: DDPM ancestral, 0: DDIM
   TORCH_ARG(uint64_t, seed) = 0;
-  // Images per network call; 0: 50,176 pixels (64 of 28x28, 16 of 56x56), which keeps the
-  // activations below glibc's 32 MiB mmap ceiling (solvers/diffusion_posterior.h).
+  // Images per network call; 0: default_batch_rows (core/runtime.h): on a CPU 50,176 pixels (64 of
+  // 28x28), which keeps the activations below glibc's 32 MiB mmap ceiling; on a GPU 2^24.
   TORCH_ARG(int64_t, batch) = 0;
   // Clip x0 to [-1, 1] at every step and the result to [0, 1]; off for data that is not an image
   // (the Gaussian tests).

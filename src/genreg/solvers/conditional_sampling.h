@@ -24,7 +24,7 @@ struct ConditionalSamplingOptions {
   TORCH_ARG(std::string, solver) = "heun";
   TORCH_ARG(uint64_t, seed) = 0;
   TORCH_ARG(bool, allow_operator_shift) = false;
-  // Generations run at once (0: 50,176 pixels' worth).
+  // Generations run at once (0: default_batch_rows, core/runtime.h).
   TORCH_ARG(int64_t, batch) = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "genreg/core/error.h"
+#include "genreg/core/runtime.h"
 #include "genreg/models/diffusion_sampling.h"
 #include "genreg/models/model.h"
 
@@ -56,7 +57,7 @@ Reconstruction DiffusionPosteriorSampler::reconstruct(const DataFidelity& data, 
   const auto lam_rows = lam.repeat_interleave(k);
   const auto shape = data.op()->domain_shape();
   const int64_t pixels = shape[shape.size() - 1] * shape[shape.size() - 2];
-  const int64_t batch = options_.batch() > 0 ? options_.batch() : std::max<int64_t>(1, 50176 / pixels);
+  const int64_t batch = options_.batch() > 0 ? options_.batch() : default_batch_rows(pixels, device());
   std::vector<torch::Tensor> parts;
   for (int64_t r0 = 0; r0 < b * k; r0 += batch) {
     const int64_t len = std::min(batch, b * k - r0);

@@ -46,7 +46,8 @@ struct DiffusionPosteriorOptions {
   // Samples run through the network together. Larger batches gain nothing on a CPU: tensors above
   // glibc's 32 MiB mmap ceiling are mapped and zeroed afresh at every step (measured on 2 cores: a
   // batch of 480 DPS samples spent 60% of its time in the kernel).
-  // 0: 50,176 pixels per batch (64 images of 28x28, 16 of 56x56).
+  // 0: default_batch_rows (core/runtime.h): on a CPU 50,176 pixels per batch (64 images of 28x28,
+  // 16 of 56x56), on a GPU 2^24.
   TORCH_ARG(int64_t, batch) = 0;
   // diffpir's data step (conjugate gradients where A^T A has no closed form).
   TORCH_ARG(DataProxOptions, data_prox) = {};

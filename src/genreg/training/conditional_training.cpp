@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "genreg/core/error.h"
+#include "genreg/core/runtime.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/io/image_grid.h"
 #include "genreg/models/conditional_unet.h"
@@ -57,9 +58,9 @@ class ConditionalTraining : public TrainingStep {
       target = x1;
     }
     optimizer_->zero_grad();
-    // Micro-batches below glibc's mmap ceiling, as the diffusion recipe (diffusion_training.cpp).
+    // Micro-batches as the diffusion recipe's (the U-Net's widest activation, float32).
     const int64_t micro =
-        std::max<int64_t>(1, (24LL << 20) / (3 * model_.config().features * x1.size(2) * x1.size(3) * 4));
+        micro_batch_rows(3 * model_.config().features * x1.size(2) * x1.size(3) * 4, x1.device());
     double total = 0.0;
     for (int64_t i0 = 0; i0 < b; i0 += micro) {
       const int64_t len = std::min(micro, b - i0);

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "genreg/core/error.h"
+#include "genreg/core/runtime.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/io/image_grid.h"
 #include "genreg/models/diffusion_sampling.h"
@@ -66,10 +67,9 @@ class DiffusionTraining : public TrainingStep {
     return {{"mse", total}};
   }
 
-  // Images per pass: the U-Net's widest activation (3f channels at full resolution) within 24 MiB.
+  // Images per pass: the U-Net's widest activation (3f channels at full resolution, float32).
   int64_t micro_batch(const torch::Tensor& x) const {
-    const int64_t bytes_per_image = 3 * model_.config().features * x.size(2) * x.size(3) * 4;
-    return std::max<int64_t>(1, (24LL << 20) / bytes_per_image);
+    return micro_batch_rows(3 * model_.config().features * x.size(2) * x.size(3) * 4, x.device());
   }
 
   std::map<std::string, std::string> optimizer_state() override {
@@ -118,10 +118,10 @@ class DiffusionMonitor : public TrainingMonitor {
     const auto abar = ddpm.alphas_cumprod().to(torch::kFloat32);
     const auto x0 = to_diffusion_space(clean_);
     const auto a = abar.index_select(0, t_).view({-1, 1, 1, 1}).to(x0.device());
-    // The network sees the test images in chunks of 50,176 pixels (64 of 28x28, 16 of 56x56), whose
-    // activations stay below glibc's mmap ceiling (solvers/diffusion_posterior.h): one batch of 256
-    // images of 56x56 spent most of an evaluation in the kernel.
-    const int64_t n = x0.size(0), chunk = std::max<int64_t>(1, 50176 / (x0.size(2) * x0.size(3)));
+    // The network sees the test images in chunks (default_batch_rows: on a CPU 64 of 28x28, whose
+    // activations stay below glibc's mmap ceiling; one batch of 256 images of 56x56 spent most of an
+    // evaluation in the kernel).
+    const int64_t n = x0.size(0), chunk = default_batch_rows(x0.size(2) * x0.size(3), x0.device());
     std::map<std::string, double> out;
     double squared = 0.0;
     for (int64_t i = 0; i < n; i += chunk) {
