@@ -95,6 +95,11 @@ Grids grids_for(const std::string& experiment_id) {
             {"pnp-hqs", {"1e-1:1e0:3", "", 0.0, 0}},
             {"pnp-admm", {"1e-1:1e0:5", "", 0.0, 0}},
             {"red", {"3e1:1e3:4", "", 0.0, 0}},
+            // Posterior sampling with the committed mnist DDPM, as table1a's rows (8 samples; DPS 250
+            // steps, DiffPIR 100): blur keeps 784 measurements where cs:150 keeps 150, so the grids
+            // span a decade more on either side of table1a's choices (DPS 1, DiffPIR 0.1).
+            {"dps", {"2.5e-1:4e0:5", "", 0.0, 0, 8, 250}},
+            {"diffpir", {"1e-2:1e1:4", "", 0.0, 0, 8, 100}},
             {"tv", {"1e-1:1e2:10", ""}},
             {"tikhonov", {"1e-1:1e3:9", ""}}};
   }
@@ -128,6 +133,7 @@ Grids grids_for(const std::string& experiment_id) {
           {"diffpir", {"1e-2:1e0:3", "", 0.0, 0, 8, 0}},
           {"cfm", {"", "", 0.0, 0, 8, 0}},
           {"postprocess", {"", ""}},
+          {"pix2pix", {"", "", 0.0, 0, 8, 0}},
           {"tv", {"1e-1:1e2:10", ""}},
           {"tikhonov", {"1e-1:1e3:9", ""}}};
 }
@@ -204,12 +210,14 @@ ExperimentSpec experiment_spec(const std::string& id) {
     s.generators = {"ae", "vae", "wgan-gp"};
     s.denoisers = {"drunet"};
     s.diffusion_models = {"ddpm"};
+    // pix2pix only on mnist: no shapes model is committed (20 epochs of 56x56 pairs, untrained).
     s.conditional_models = {"cfm", "postprocess"};
+    if (a) s.conditional_models.push_back("pix2pix");
     // cs:150's back-projection spreads each pixel over the image; the Wiener estimate is an image
     // (BENCHMARKS.md, "Conditional models"): the post-processing U-Net gains from it (table1a psnr
     // 22.30), cfm did not within 15 epochs (21.27 against 21.66 for 30 epochs on A^T y). tomo's A^T y
     // is an image already, and a 3136-pixel covariance would add 39 MB to each checkpoint.
-    if (a) s.conditions = {{"postprocess", "lmmse"}};
+    if (a) s.conditions = {{"postprocess", "lmmse"}, {"pix2pix", "lmmse"}};
     if (!a) use_shapes_recipe(s);
     s.methods = methods_for(s, {"hard", "relaxed", "sparse"}, kPlugAndPlayRows, grids_for(id));
     // psnr_paper, mean +- std over the paper's test images.
@@ -236,6 +244,7 @@ ExperimentSpec experiment_spec(const std::string& id) {
         "mnist, 5x5 Gaussian blur (sigma 1), noise 0.1: the paper's deblurring figures as a table";
     s.generators = {"ae", "vae", "wgan-gp"};
     s.denoisers = {"drunet"};
+    s.diffusion_models = {"ddpm"};
     s.methods = methods_for(s, {"hard", "relaxed", "sparse"}, kPlugAndPlayRows, grids_for(id));
     return s;
   }
