@@ -87,6 +87,7 @@ int run_cli(int argc, char** argv) {
   add_sample_command(app, commands);
   add_experiment_command(app, commands);
   add_evaluate_command(app, commands);
+  add_export_command(app, commands);
   add_demo_command(app, commands);
   // Global options may also follow the subcommand (genreg data show ... --json).
   std::function<void(CLI::App*)> allow_global = [&](CLI::App* a) {

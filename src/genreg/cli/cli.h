@@ -78,6 +78,7 @@ void add_train_command(CLI::App& app, Commands& commands);
 void add_sample_command(CLI::App& app, Commands& commands);
 void add_experiment_command(CLI::App& app, Commands& commands);
 void add_evaluate_command(CLI::App& app, Commands& commands);
+void add_export_command(CLI::App& app, Commands& commands);
 
 int run_cli(int argc, char** argv);
 

@@ -31,12 +31,37 @@ int configure_threads(int threads) {
   return torch::get_num_threads();
 }
 
+namespace {
+
+// An OpenBLAS function: from the global scope (a program linked against LibTorch), else from the
+// BLAS library already loaded privately (a Python process, where extension modules and their
+// libraries load with RTLD_LOCAL: Debian's python3-torch reaches OpenBLAS as libblas.so.3).
+void* blas_symbol(const char* name) {
+  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
+  for (const char* library : {"libblas.so.3", "libopenblas.so.0"}) {
+    void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    void* f = dlsym(handle, name);
+    dlclose(handle);  // only drops the reference RTLD_NOLOAD added
+    if (f != nullptr) return f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 bool set_blas_threads(int threads) {
   using SetThreads = void (*)(int);
-  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  auto set = reinterpret_cast<SetThreads>(blas_symbol("openblas_set_num_threads"));
   if (set == nullptr || threads <= 0) return false;
   set(threads);
   return true;
+}
+
+int blas_threads() {
+  using GetThreads = int (*)();
+  auto get = reinterpret_cast<GetThreads>(blas_symbol("openblas_get_num_threads"));
+  return get == nullptr ? 0 : get();
 }
 
 void denormals_to_zero_at_load() {

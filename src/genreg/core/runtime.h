@@ -18,6 +18,8 @@ int configure_threads(int threads);
 // with 2 BLAS threads, while iterative solvers on small matrices run 2.5x faster with 1, because
 // idle BLAS threads spin and take the cores from LibTorch's own threads.
 bool set_blas_threads(int threads);
+// The BLAS library's thread count where it can be read (OpenBLAS: openblas_get_num_threads), else 0.
+int blas_threads();
 
 // Denormal floats flushed to zero (the CPU's FTZ and DAZ modes). Measured (BENCHMARKS.md): a
 // shapes VAE trained for a few epochs carries denormal activations and gradients, and resuming its

@@ -9,6 +9,7 @@
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/npy.h"
 #include "genreg/io/png.h"
+#include "genreg/io/python_pickle.h"
 
 namespace genreg {
 namespace {
@@ -29,6 +30,11 @@ c10::IValue load_pickle(const std::string& path) {
   const auto bytes = read_file(path);
   try {
     return torch::jit::pickle_load(bytes);
+  } catch (const std::exception&) {
+  }
+  // Written by Python's torch.save (io/python_pickle.h).
+  try {
+    return torch::jit::pickle_load(rewrite_python_archive(bytes));
   } catch (const std::exception&) {
     fail(path, " is not a torch .pt file genreg can read");
   }

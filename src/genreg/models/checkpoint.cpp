@@ -7,6 +7,7 @@
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/tensor_file.h"
 #include "genreg/models/model_registry.h"
+#include "genreg/models/torchscript_model.h"
 
 namespace genreg {
 namespace {
@@ -86,6 +87,8 @@ void load_model_state(Model& model, const std::map<std::string, torch::Tensor>& 
 }
 
 void save_checkpoint(const std::string& path, Model& model, const CheckpointExtras& extras) {
+  require(model.kind_name() != "torchscript", "refusing to save ", path,
+          ": a TorchScript model is saved by PyTorch (torch.jit.save), or exported with genreg export");
   const auto state = model_state(model);
   for (const auto& [name, t] : state)
     require(torch::isfinite(t).all().item<bool>(), "refusing to save ", path, ": weight '", name,
@@ -116,6 +119,8 @@ void save_checkpoint(const std::string& path, Model& model, const CheckpointExtr
 
 LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) {
   require_input_file(path, "checkpoint");
+  // A model written in Python as TorchScript (models/torchscript_model.h).
+  if (is_torchscript_file(path)) return {load_torchscript_model(path, device), {}};
   const std::string not_ours = " is not a genreg model checkpoint (train one with genreg train)";
   c10::IValue value;
   try {
@@ -158,7 +163,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path, torch::Device device) 
     require(dict.at("content_hash").isString() &&
                 dict.at("content_hash").toStringRef() ==
                     content_hash(dict.at("model").toStringRef(), training, state, out.extras.optimizers),
-            path, ": the checkpoint is damaged (its content does not match the checksum stored with it)");
+            path,
+            ": the checkpoint is damaged (its content does not match the checksum stored with it; weights "
+            "edited in Python: drop its \"content_hash\" entry, or save with genreg.Model.save)");
   }
   for (const auto& [name, t] : state)
     require(torch::isfinite(t).all().item<bool>(), path, " holds a weight that is not finite ('", name,

@@ -234,7 +234,10 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   require(job.validate.empty() || m.has_truth(), "--validate needs ground truth in ", job.measurements);
   MethodPriors priors;
   if (info.needs == ModelRole::generator) {
-    auto model = load_generator(job.generator, job.device);
+    // Any generator: genreg's kinds or TorchScript (models/torchscript_model.h).
+    auto model =
+        std::dynamic_pointer_cast<Generator>(load_model(job.generator, ModelRole::generator, job.device));
+    require(model != nullptr, job.generator, " does not hold a generator");
     check_generator_size(*model, m.height, m.width, "the images of " + job.measurements);
     priors.generator = model;
   }
