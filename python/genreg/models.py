@@ -88,6 +88,18 @@ class Model:
         return self._native.sample_prior(int(count), int(steps), 0.0 if sampler == "ddim" else 1.0, int(seed), int(batch))
 
     # Conditional role.
+    latent_shape = property(lambda self: tuple(self._native.latent_shape))
+
+    def generate(self, z, condition, steps=0):
+        """x = G(z, c) for conditions c = model.condition(...) (z None for a deterministic network);
+        a flow model integrates its ODE in `steps` (0: its default)."""
+        return self._native.generate(z, condition, int(steps))
+
+    def condition(self, y, op, sigma):
+        """What the network sees of measurements y of `op` with noise `sigma` (A^T y, or the Wiener
+        estimate of a model trained on it)."""
+        return self._native.condition(op._native, y, float(sigma))
+
     def sample_conditional(self, y, op, sigma, samples=8, steps=0, seed=0):
         """(N, samples, 1, H, W) draws given measurements y of `op` with noise `sigma`."""
         condition = self._native.condition(op._native, y, float(sigma))

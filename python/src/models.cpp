@@ -136,6 +136,20 @@ void bind_models(py::module_& m) {
           },
           py::arg("op"), py::arg("y"), py::arg("sigma"), py::call_guard<py::gil_scoped_release>())
       .def(
+          "generate",
+          [](const ModelHandle& h, const std::optional<torch::Tensor>& z, const torch::Tensor& condition,
+             int64_t steps) {
+            auto& model = as_role<ConditionalGenerator>(h, "a conditional model", "generate");
+            return model.generate(z ? *z : torch::Tensor(), condition, GenerationOptions().steps(steps));
+          },
+          py::arg("z").none(true), py::arg("condition"), py::arg("steps"),
+          py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly(
+          "latent_shape",
+          [](const ModelHandle& h) {
+            return as_role<ConditionalGenerator>(h, "a conditional model", "latent_shape").latent_shape();
+          })
+      .def(
           "sample_conditional",
           [](const ModelHandle& h, const torch::Tensor& conditions, int64_t samples, int64_t steps,
              uint64_t seed) {

@@ -11,10 +11,13 @@
 
 #include "genreg/core/error.h"
 #include "genreg/io/atomic_file.h"
+#include "genreg/models/conditional_generator.h"
 #include "genreg/models/denoiser.h"
 #include "genreg/models/generator.h"
 #include "genreg/models/noise_predictor.h"
 #include "genreg/models/noise_schedule.h"
+#include "genreg/operators/make_operator.h"
+#include "genreg/operators/noise.h"
 
 namespace genreg {
 namespace {
@@ -60,6 +63,12 @@ class ScriptedModel : public Model {
       out = module_.get_method(method)(std::move(inputs));
     } catch (const c10::Error& e) {
       fail(path_, ": ", method, "() failed: ", first_line(e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      // The interpreter's own errors (torch::jit::JITException) carry the script's traceback
+      // before the message: keep the last line, the message.
+      std::string text = e.what();
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      fail(path_, ": ", method, "() failed: ", text.substr(text.find_last_of('\n') + 1));
     }
     require(out.isTensor(), path_, ": ", method, "() returned a ", out.tagKind(), ", not a tensor");
     return out.toTensor();
@@ -134,11 +143,43 @@ std::string role_identifier(ModelRole role) {
   return name;
 }
 
+class ScriptedConditional : public ScriptedModel, public ConditionalGenerator {
+ public:
+  ScriptedConditional(torch::jit::Module module, nlohmann::json meta, ModelRole role, std::string path)
+      : ScriptedModel(std::move(module), std::move(meta), role, std::move(path)) {
+    const auto& m = this->meta();
+    const auto file = this->describe().at("file").get<std::string>();
+    require(m.contains("operator") && m["operator"].is_string() && m.contains("noise"), file,
+            ": a conditional model's genreg.json needs \"operator\" and \"noise\" (its acquisition)");
+    require(m.value("condition", std::string("backprojection")) == "backprojection", file,
+            ": TorchScript conditional models take the back-projection A^T y (\"condition\": "
+            "\"backprojection\")");
+    const auto size = ScriptedModel::image_size();
+    operator_spec_ = make_operator(m["operator"].get<std::string>(), size[0], size[1])->spec();
+    noise_ = m["noise"].is_string() ? m["noise"].get<std::string>() : m["noise"].dump();
+    NoiseModel::parse(noise_);
+    latent_shape_ = m.value("latent_shape", std::vector<int64_t>{});
+  }
+  torch::Tensor generate(
+      const torch::Tensor& z, const torch::Tensor& condition,
+      const GenerationOptions& /*options: the script samples as it was written*/) override {
+    return latent_shape_.empty() ? call("forward", {condition}) : call("forward", {z, condition});
+  }
+  std::vector<int64_t> latent_shape() const override { return latent_shape_; }
+  std::string operator_spec() const override { return operator_spec_; }
+  std::string noise() const override { return noise_; }
+
+ private:
+  std::string operator_spec_, noise_;
+  std::vector<int64_t> latent_shape_;
+};
+
 ModelRole parse_role(const std::string& name, const std::string& path) {
-  for (auto role : {ModelRole::generator, ModelRole::denoiser, ModelRole::noise_predictor})
+  for (auto role : {ModelRole::generator, ModelRole::denoiser, ModelRole::noise_predictor,
+                    ModelRole::conditional_generator})
     if (to_string(role) == name || role_identifier(role) == name) return role;
   fail(path, ": genreg.json names role '", name,
-       "'; TorchScript models can be a generator, denoiser or noise_predictor");
+       "'; TorchScript models can be a generator, denoiser, noise_predictor or conditional_generator");
 }
 
 nlohmann::json read_meta(const std::string& path, const std::string& inside) {
@@ -205,6 +246,9 @@ ModelPtr load_torchscript_model(const std::string& path, torch::Device device) {
     case ModelRole::denoiser:
       model = std::make_shared<ScriptedDenoiser>(module, meta, role, path);
       break;
+    case ModelRole::conditional_generator:
+      model = std::make_shared<ScriptedConditional>(module, meta, role, path);
+      break;
     default:
       model = std::make_shared<ScriptedNoisePredictor>(module, meta, role, path);
       break;
@@ -223,14 +267,22 @@ ModelPtr load_torchscript_model(const std::string& path, torch::Device device) {
     out = d->denoise(torch::zeros({1, 1, h, w}, opts), torch::full({1}, 0.1, opts));
   else if (auto* n = dynamic_cast<NoisePredictor*>(model.get()))
     out = n->predict_noise(torch::zeros({1, 1, h, w}, opts), torch::zeros({1}, opts.dtype(torch::kLong)));
+  else if (auto* c = dynamic_cast<ConditionalGenerator*>(model.get())) {
+    auto shape = c->latent_shape();
+    shape.insert(shape.begin(), 1);
+    out = c->generate(c->latent_shape().empty() ? torch::Tensor() : torch::zeros(shape, opts),
+                      torch::zeros({1, 1, h, w}, opts));
+  }
   require(out.sizes() == c10::IntArrayRef({1, 1, h, w}), path, ": forward on one image returned shape ",
           out.sizes(), ", expected [1, 1, ", h, ", ", w, "] (genreg.json's image_size)");
   return model;
 }
 
 void export_torchscript(Model& model, const std::string& path) {
-  require(model.role() != ModelRole::conditional_generator,
-          "conditional models have no TorchScript export yet (generators, denoisers, noise predictors do)");
+  require(model.role() != ModelRole::conditional_generator ||
+              model.describe().value("condition", std::string("backprojection")) == "backprojection",
+          "a conditional model on the Wiener condition has no TorchScript export (it needs genreg's training "
+          "statistics); models on A^T y export");
   require(model.kind_name() != "torchscript", "the model is TorchScript already");
   const auto device = model.device();
   model.move_to(torch::kCPU);
@@ -262,6 +314,24 @@ void export_torchscript(Model& model, const std::string& path) {
     map = [n](const torch::jit::Stack& in) { return n->predict_noise(in[0].toTensor(), in[1].toTensor()); };
     signature = "x_t: Tensor, t: Tensor";
     loop = "self.one(x_t[i:i+1], t[i:i+1])";
+  } else if (auto* c = dynamic_cast<ConditionalGenerator*>(&model)) {
+    const auto latent = c->latent_shape();
+    meta["latent_shape"] = latent;
+    meta["operator"] = c->operator_spec();
+    meta["noise"] = c->noise();
+    auto shape = latent;
+    shape.insert(shape.begin(), 1);
+    if (latent.empty()) {
+      example = {torch::randn({1, 1, h, w})};
+      map = [c](const torch::jit::Stack& in) { return c->generate(torch::Tensor(), in[0].toTensor()); };
+      signature = "c: Tensor";
+      loop = "self.one(c[i:i+1])";
+    } else {
+      example = {torch::randn(shape), torch::randn({1, 1, h, w})};
+      map = [c](const torch::jit::Stack& in) { return c->generate(in[0].toTensor(), in[1].toTensor()); };
+      signature = "z: Tensor, c: Tensor";
+      loop = "self.one(z[i:i+1], c[i:i+1])";
+    }
   } else {
     fail("a ", model.kind_name(), " model has no role map to export");
   }

@@ -13,8 +13,12 @@
 //       forward(x (B, 1, H, W), sigma (B,)) -> x
 //   {"role": "noise_predictor", "image_size": [28, 28], "schedule": {"kind": "linear", "steps": 1000}}
 //       forward(x_t (B, 1, H, W), t (B,) int64) -> eps; "alphas_cumprod": [..] instead of "schedule"
+//   {"role": "conditional_generator", "image_size": [28, 28], "genreg_kind": "cfm",
+//    "latent_shape": [1, 28, 28], "operator": "cs:150", "noise": "0.1"}
+//       forward(z (B, *latent_shape), c (B, 1, H, W)) -> x, or forward(c) with "latent_shape": [];
+//       c is the back-projection A^T y of measurements of that acquisition; "genreg_kind" names the
+//       method it serves (cfm, pix2pix, postprocess); a flow model integrates its ODE inside forward
 // Images are on genreg's [0, 1] scale, a noise predictor's on [-1, 1] (models/noise_predictor.h).
-// Conditional models have no TorchScript form yet.
 #include <torch/torch.h>
 
 #include <string>
@@ -32,9 +36,11 @@ bool is_torchscript_file(const std::string& path);
 ModelPtr load_torchscript_model(const std::string& path, torch::Device device = torch::kCPU);
 
 // Writes `model`'s map of its role (generator: z -> x, denoiser: (x, sigma) -> x, noise predictor:
-// (x_t, t) -> eps) as TorchScript with its genreg.json inside, traced on the CPU one image at a time:
-// forward loops over the batch, so any batch size runs. The weights become constants of the traced
-// graph. Throws genreg::Error for a conditional model.
+// (x_t, t) -> eps, conditional: (z, A^T y) -> x with a flow's ODE unrolled at its default steps) as
+// TorchScript with its genreg.json inside, traced on the CPU one image at a time: forward loops over
+// the batch, so any batch size runs. The weights become constants of the traced graph. Throws
+// genreg::Error for a conditional model whose condition is not A^T y (the Wiener condition needs
+// genreg's training statistics).
 void export_torchscript(Model& model, const std::string& path);
 
 }  // namespace genreg

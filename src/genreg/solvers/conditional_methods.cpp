@@ -11,8 +11,15 @@ std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> cond
     const std::string& name) {
   return [name](const MethodSettings& s, const MethodPriors& p) -> ReconstructorPtr {
     const auto* model = dynamic_cast<const Model*>(p.conditional_generator.get());
-    require(model == nullptr || model->kind_name() == name, name, " needs a ", name, " model, not a ",
-            model ? model->kind_name() : std::string());
+    // A TorchScript model names the kind it stands for (models/torchscript_model.h).
+    const auto kind = model == nullptr ? std::string()
+                      : model->kind_name() == "torchscript"
+                          ? model->describe().value("genreg_kind", std::string())
+                          : model->kind_name();
+    require(model == nullptr || kind == name, name, " needs a ", name, " model, not a ",
+            !kind.empty()      ? kind
+            : model != nullptr ? model->kind_name()
+                               : std::string());
     return std::make_shared<ConditionalSampling>(p.conditional_generator,
                                                  ConditionalSamplingOptions()
                                                      .samples(s.samples() > 0 ? s.samples() : 8)
