@@ -92,3 +92,24 @@ def test_training_from_python_reports_progress_and_beats_the_noisy_input(tmp_pat
     assert genreg.psnr(model.denoise(noisy, 0.1), clean).mean() > genreg.psnr(noisy, clean).mean() + 4
     with pytest.raises(genreg.Error, match="epochs"):
         genreg.train("dncnn", tmp_path / "e.pt", progress=None, dataset="mnist", epochs=0)
+
+
+def test_fine_tuning_in_python_and_saving_back(tmp_path, models_dir):
+    # The weights are the network's own tensors: a PyTorch optimiser on them changes what genreg
+    # computes, and save() keeps the change.
+    vae = genreg.load_model(models_dir / "mnist" / "vae.pt").set_trainable(True)
+    z = torch.randn(8, vae.latent_dim, generator=torch.Generator().manual_seed(0))
+    target = genreg.load_dataset("mnist", split="test", indices="0:8").images
+    opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(20):
+        loss = ((vae.decode(z) - target) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    vae.set_trainable(False)
+    vae.save(tmp_path / "tuned.pt")
+    with torch.no_grad():
+        torch.testing.assert_close(genreg.load_model(tmp_path / "tuned.pt").decode(z), vae.decode(z), rtol=0, atol=0)
