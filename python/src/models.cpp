@@ -13,6 +13,7 @@
 #include "genreg/models/diffusion_sampling.h"
 #include "genreg/models/generator.h"
 #include "genreg/models/noise_predictor.h"
+#include "genreg/models/torchscript_model.h"
 
 namespace genreg::python {
 namespace {
@@ -25,26 +26,12 @@ Role& as_role(const ModelHandle& h, const char* role, const char* call) {
   return *r;
 }
 
-// The role as a Python identifier ("noise_predictor"), what genreg.Model.role gives.
-std::string python_role(ModelRole role) {
-  auto name = to_string(role);
-  std::replace(name.begin(), name.end(), ' ', '_');
-  return name;
-}
-
-ModelRole parse_role(const std::string& name) {
-  for (auto role : {ModelRole::generator, ModelRole::denoiser, ModelRole::noise_predictor,
-                    ModelRole::conditional_generator})
-    if (to_string(role) == name || python_role(role) == name) return role;
-  fail("unknown model role '", name, "' (generator, denoiser, noise_predictor, conditional_generator)");
-}
-
 }  // namespace
 
 void bind_models(py::module_& m) {
   py::class_<ModelHandle>(m, "NativeModel")
       .def_property_readonly("kind", [](const ModelHandle& h) { return h.model->kind_name(); })
-      .def_property_readonly("role", [](const ModelHandle& h) { return python_role(h.model->role()); })
+      .def_property_readonly("role", [](const ModelHandle& h) { return role_identifier(h.model->role()); })
       .def_property_readonly("source", [](const ModelHandle& h) { return h.source; })
       .def_property_readonly("image_size", [](const ModelHandle& h) { return h.model->image_size(); })
       .def_property_readonly("device", [](const ModelHandle& h) { return h.model->device().str(); })
@@ -164,7 +151,7 @@ void bind_models(py::module_& m) {
       "load_model",
       [](const std::string& path, const std::string& device, const std::string& role) {
         const torch::Device d = parse_device(device);
-        auto model = role.empty() ? load_model(path, d) : load_model(path, parse_role(role), d);
+        auto model = role.empty() ? load_model(path, d) : load_model(path, parse_role_name(role), d);
         return ModelHandle{model, path};
       },
       py::arg("path"), py::arg("device") = "cpu", py::arg("role") = "",

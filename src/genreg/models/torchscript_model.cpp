@@ -136,13 +136,6 @@ class ScriptedNoisePredictor : public ScriptedModel, public NoisePredictor {
   torch::Tensor alphas_cumprod_;
 };
 
-// "noise_predictor" or "noise predictor" (to_string's spelling).
-std::string role_identifier(ModelRole role) {
-  auto name = to_string(role);
-  std::replace(name.begin(), name.end(), ' ', '_');
-  return name;
-}
-
 class ScriptedConditional : public ScriptedModel, public ConditionalGenerator {
  public:
   ScriptedConditional(torch::jit::Module module, nlohmann::json meta, ModelRole role, std::string path)
@@ -174,14 +167,6 @@ class ScriptedConditional : public ScriptedModel, public ConditionalGenerator {
   std::vector<int64_t> latent_shape_;
 };
 
-ModelRole parse_role(const std::string& name, const std::string& path) {
-  for (auto role : {ModelRole::generator, ModelRole::denoiser, ModelRole::noise_predictor,
-                    ModelRole::conditional_generator})
-    if (to_string(role) == name || role_identifier(role) == name) return role;
-  fail(path, ": genreg.json names role '", name,
-       "'; TorchScript models can be a generator, denoiser, noise_predictor or conditional_generator");
-}
-
 nlohmann::json read_meta(const std::string& path, const std::string& inside) {
   if (!inside.empty()) {
     try {
@@ -208,6 +193,19 @@ nlohmann::json read_meta(const std::string& path, const std::string& inside) {
 
 }  // namespace
 
+std::string role_identifier(ModelRole role) {
+  auto name = to_string(role);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return name;
+}
+
+ModelRole parse_role_name(const std::string& name) {
+  for (auto role : {ModelRole::generator, ModelRole::denoiser, ModelRole::noise_predictor,
+                    ModelRole::conditional_generator})
+    if (to_string(role) == name || role_identifier(role) == name) return role;
+  fail("unknown model role '", name, "' (generator, denoiser, noise_predictor, conditional_generator)");
+}
+
 bool is_torchscript_file(const std::string& path) {
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
@@ -228,7 +226,12 @@ ModelPtr load_torchscript_model(const std::string& path, torch::Device device) {
   const auto meta = read_meta(path, extra["genreg.json"]);
   require(meta.is_object() && meta.contains("role") && meta["role"].is_string(), path,
           ": genreg.json needs \"role\" (generator, denoiser or noise_predictor)");
-  const auto role = parse_role(meta["role"].get<std::string>(), path);
+  ModelRole role;
+  try {
+    role = parse_role_name(meta["role"].get<std::string>());
+  } catch (const Error& e) {
+    fail(path, ": genreg.json: ", e.what());
+  }
   require(meta.contains("image_size") && meta["image_size"].is_array() && meta["image_size"].size() == 2 &&
               meta["image_size"][0].is_number_integer() && meta["image_size"][1].is_number_integer() &&
               meta["image_size"][0].get<int64_t>() > 0 && meta["image_size"][1].get<int64_t>() > 0,

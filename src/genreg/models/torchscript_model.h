@@ -27,6 +27,12 @@
 
 namespace genreg {
 
+// A role as an identifier ("noise_predictor"), how genreg.json and Python name it; and back, from
+// either spelling ("noise predictor" as to_string gives it). parse_role_name throws genreg::Error
+// naming the roles.
+std::string role_identifier(ModelRole role);
+ModelRole parse_role_name(const std::string& name);
+
 // True when `path` is a TorchScript archive (code and constants, not a pickled dict).
 bool is_torchscript_file(const std::string& path);
 
