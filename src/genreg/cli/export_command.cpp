@@ -7,8 +7,9 @@
 namespace genreg::cli {
 
 void add_export_command(CLI::App& app, Commands& commands) {
-  auto* cmd = app.add_subcommand(
-      "export", "Write a model (generator, denoiser or diffusion model) as TorchScript for torch.jit.load");
+  auto* cmd = app.add_subcommand("export",
+                                 "Write a model (generator, denoiser, diffusion or conditional model) as "
+                                 "TorchScript for torch.jit.load");
   auto model = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   cmd->add_option("--model", *model, "Checkpoint from genreg train")->required();
