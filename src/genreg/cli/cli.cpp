@@ -131,6 +131,7 @@ int run_cli(int argc, char** argv) {
 
   try {
     Context context(options);
+    context.set_arguments(std::vector<std::string>(argv + 1, argv + argc));
     // The main thread's mode again, in case the loader skipped the preinit hook (cli/main.cpp).
     flush_denormals();
     configure_threads(options.threads);

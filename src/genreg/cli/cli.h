@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace genreg::cli {
 
@@ -31,12 +32,16 @@ class Context {
   torch::Device device() const { return device_; }
   void set_device(torch::Device device) { device_ = device; }
   std::ostream& text() const { return options_.json ? std::cerr : std::cout; }
+  // The program's arguments (argv[1..]): a command that starts ranks runs them again.
+  const std::vector<std::string>& arguments() const { return arguments_; }
+  void set_arguments(std::vector<std::string> arguments) { arguments_ = std::move(arguments); }
   // Prints `summary` on stdout when --json was given.
   void emit(const nlohmann::json& summary) const;
 
  private:
   const GlobalOptions& options_;
   torch::Device device_{torch::kCPU};
+  std::vector<std::string> arguments_;
 };
 
 using Command = std::function<void(Context&)>;

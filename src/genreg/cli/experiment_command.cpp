@@ -3,6 +3,7 @@
 // experiments").
 #include "genreg/cli/cli.h"
 #include "genreg/cli/option_domains.h"
+#include "genreg/cli/parallel_args.h"
 #include "genreg/core/error.h"
 #include "genreg/pipeline/experiment_runner.h"
 #include "genreg/pipeline/operator_shift.h"
@@ -20,6 +21,8 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   for (const auto& k : experiment_ids()) ids += (ids.empty() ? "" : ", ") + k;
   cmd->add_option("id", *id, "Experiment: " + ids + ", operator-shift")->required();
   auto parts = std::make_shared<std::vector<std::string>>();
+  auto parallel = std::make_shared<ParallelArgs>();
+  parallel->add_to(cmd, "its share of every training batch and of the images of every sweep and solve");
   cmd->add_option(
       "--parts", *parts,
       "operator-shift: the parts to run, mnist (table1a's cs:150) and/or shapes (table1b's tomo); "
@@ -53,17 +56,22 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
                       {"--epochs", positive_integer(100000)},
                       {"--channels", positive_integer(1024)},
                       {"--batch", positive_integer(1 << 24)}});
-  commands.add(cmd, [id, a, parts](Context& ctx) {
+  commands.add(cmd, [id, a, parts, parallel, cmd](Context& ctx) {
     auto args = *a;
     if (args.out.empty()) args.out = *id;
+    require(*id != "operator-shift" || parallel->nproc == 1,
+            "--nproc is not supported by operator-shift yet");
+    if (parallel->launch_or_join(*cmd, ctx)) return;
     if (*id == "operator-shift") {
       // --generators: a folder of one models folder per part (docs/models: mnist/, shapes/).
       ctx.emit(run_operator_shift(with_context(args, ctx), *parts, ctx.text()));
       return;
     }
     require(parts->empty(), "--parts is for operator-shift");
-    const auto summary = run_experiment(experiment_spec(*id), with_context(args, ctx), ctx.text());
-    ctx.emit(summary);
+    args = with_context(args, ctx);
+    args.group = parallel->group;
+    const auto summary = run_experiment(experiment_spec(*id), args, ctx.text());
+    if (parallel->root()) ctx.emit(summary);
   });
 }
 

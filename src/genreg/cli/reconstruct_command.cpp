@@ -5,6 +5,7 @@
 
 #include "genreg/cli/cli.h"
 #include "genreg/cli/option_domains.h"
+#include "genreg/cli/parallel_args.h"
 #include "genreg/core/error.h"
 #include "genreg/pipeline/reconstruction_job.h"
 
@@ -17,6 +18,7 @@ struct ReconstructArgs {
   double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0, eta = -1.0;
   bool no_box = false, large_variance = false, allow_operator_shift = false;
   std::string prior = "l2", optimizer = "backtracking", solver = "heun";
+  ParallelArgs parallel;
 };
 
 // The method settings that the options the user gave name (an option left at its default is not
@@ -51,6 +53,9 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
 
 void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
   check_settings(a.job.method, given_settings(cmd));
+  // --nproc N: N ranks, each solving its share of the images; rank 0 writes the folder.
+  if (a.parallel.launch_or_join(cmd, ctx)) return;
+  a.job.group = a.parallel.group;
   require(a.iterations >= 0, "--iterations must not be negative (0: the method's default)");
   require(a.tolerance >= 0 && std::isfinite(a.tolerance), "--tolerance must be finite and non-negative");
   require(a.restarts >= 1, "--restarts must be at least 1");
@@ -77,7 +82,8 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
                        .allow_operator_shift(a.allow_operator_shift);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
-  ctx.emit(run_reconstruction_job(a.job, ctx.text()));
+  const auto document = run_reconstruction_job(a.job, ctx.text());
+  if (a.parallel.root()) ctx.emit(document);
 }
 
 }  // namespace
@@ -147,6 +153,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--batch", a->job.batch,
                   "Samples solved at once: images x parameter values x restarts (the same in every command)")
       ->capture_default_str();
+  a->parallel.add_to(cmd, "its share of the images (and of the validation images of a sweep)");
   check_domains(cmd, {{"--restarts", positive_integer(10000)},
                       {"--adam-lr", positive_real()},
                       {"--inner-iterations", positive_integer(100000)},

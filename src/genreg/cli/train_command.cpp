@@ -7,6 +7,7 @@
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
 #include "genreg/cli/option_domains.h"
+#include "genreg/cli/parallel_args.h"
 #include "genreg/core/error.h"
 #include "genreg/models/model_registry.h"
 #include "genreg/operators/make_operator.h"
@@ -37,6 +38,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
     int64_t depth = 8;
     int64_t latent_dim = 0, channels = 32, epochs = 0, batch_size = 0, critic_steps = 0, pretrain = 0,
             warmup = 0, log_every = 0, stop_after = 0;
+    ParallelArgs parallel;
     double lr = 0, lr_critic = 0, beta1 = 0, beta2 = 0, kl_weight = 0, rho = 0, gp = 0, r1 = 0, ema = 0,
            l1 = 0;
     bool resume = false, bias_free = false, attention = false;
@@ -105,6 +107,7 @@ void add_train_command(CLI::App& app, Commands& commands) {
   train->add_flag("--resume", a->resume, "Continue from the checkpoint at --out when it exists");
   train->add_option("--log-every", a->log_every, "Steps between progress lines (default: 5 per epoch)");
   train->add_option("--stop-after", a->stop_after, "Stop after this many epochs in this run (resume later)");
+  a->parallel.add_to(train, "its share of every batch");
   check_domains(train, {{"--latent-dim", positive_integer(4096)},
                         {"--channels", positive_integer(1024)},
                         {"--epochs", positive_integer(100000)},
@@ -125,8 +128,16 @@ void add_train_command(CLI::App& app, Commands& commands) {
                         {"--log-every", positive_integer()},
                         {"--stop-after", positive_integer(100000)},
                         {"--depth", integer_in(1, 64)},
+
                         {"--diffusion-steps", integer_in(2, 100000)}});
   commands.add(train, [=](Context& ctx) {
+    // Data parallelism: --nproc N starts N ranks of this same command; a rank joins the group.
+    auto parallel = a->parallel;
+    if (parallel.launch_or_join(*train, ctx)) return;
+    const auto& group = parallel.group;
+    const bool root = parallel.root();
+    std::ostream discard(nullptr);
+    std::ostream& text = root ? ctx.text() : discard;
     ModelRegistry::instance().at(a->kind);                         // names the model kinds
     const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train
     std::string conditional;
@@ -250,21 +261,26 @@ void add_train_command(CLI::App& app, Commands& commands) {
     run.log_every = a->log_every;
     run.terminal = interactive(ctx);
     run.max_epochs_now = a->stop_after;
+    run.group = group;
 
-    ctx.text() << "training " << a->kind << " (" << about << ") on " << data.size() << " " << data.name << " "
-               << data.split << " images " << data.height() << "x" << data.width() << ", " << options.epochs()
-               << " epochs of batch " << options.batch_size() << " on " << ctx.device() << "\n";
+    text << "training " << a->kind << " (" << about << ") on " << data.size() << " " << data.name << " "
+         << data.split << " images " << data.height() << "x" << data.width() << ", " << options.epochs()
+         << " epochs of batch " << options.batch_size() << " on " << ctx.device();
+    if (group)
+      text << ", " << group->size() << " data-parallel ranks of " << torch::get_num_threads() << " threads";
+    text << "\n";
     auto pairs = [&](const torch::Tensor& images, uint64_t seed) {
       if (!recipe.needs_measurements) return TrainingData(images);
       return TrainingData(images, SimulatedAcquisition{a->operator_spec, NoiseModel::parse(a->noise)}, seed);
     };
     // Test pairs from another noise stream than the training pairs.
     const auto summary = run_training(description, options, pairs(data.images, options.seed()),
-                                      pairs(test, options.seed() + 1), run, ctx.device(), ctx.text());
-    ctx.text() << "wrote " << a->out << " (" << summary.epochs_done << " epochs";
+                                      pairs(test, options.seed() + 1), run, ctx.device(), text);
+    if (!root) return;
+    text << "wrote " << a->out << " (" << summary.epochs_done << " epochs";
     if (summary.test_metrics.count("test_psnr"))
-      ctx.text() << ", test PSNR " << summary.test_metrics.at("test_psnr") << " dB";
-    ctx.text() << "); figures in " << run.log_dir << "\n";
+      text << ", test PSNR " << summary.test_metrics.at("test_psnr") << " dB";
+    text << "); figures in " << run.log_dir << "\n";
     ctx.emit(summary.document);
   });
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
+#include "genreg/eval/sharded_solves.h"
 #include "genreg/eval/uncertainty.h"
 #include "genreg/models/model_config.h"
 #include "genreg/solvers/method_registry.h"
@@ -320,7 +321,8 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
   torch::Tensor validation_samples;  // at the chosen parameters, for a sampling method
   for (double mu : mus) {
     const auto rec = make_method(method.method, settings(mu), priors);
-    const auto s = sweep_lambdas(*rec, validation, method.lambdas, options.batch, {}, options.log);
+    const auto s = sharded_sweep_lambdas(options.group, *rec, validation, method.lambdas, options.batch, {},
+                                         options.log);
     std::vector<double> curve;
     for (size_t k = 0; k < method.lambdas.size(); ++k) curve.push_back(s.psnr[k].mean().item<double>());
     const int64_t k = choose_by_validation(s);
@@ -341,7 +343,8 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
   }
   const auto rec = make_method(method.method, settings(out.mu), priors);
   const auto lambda = torch::full({report.size()}, out.lambda, torch::kFloat64);
-  const auto res = reconstruct(*rec, report, lambda, options.batch, nullptr, options.log, 30.0);
+  const auto res =
+      sharded_reconstruct(options.group, *rec, report, lambda, options.batch, nullptr, options.log);
   out.x = res.x.to(torch::kCPU, torch::kFloat32);
   if (res.u.defined()) {
     out.gz = res.gz.to(torch::kCPU, torch::kFloat32);

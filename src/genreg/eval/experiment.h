@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "genreg/distributed/process_group.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/eval/parameter_choice.h"
 #include "genreg/models/generator.h"
@@ -97,6 +98,8 @@ struct ExperimentRunOptions {
   GenerativeOptions generative;  // restarts, iterations, seed, ... (mu is set from the grid)
   int64_t batch = 2048;          // largest batch of samples solved at once
   std::function<void(const std::string&)> log;
+  // Ranks that share the images of every sweep and solve (eval/sharded_solves.h); null: one process.
+  ProcessGroupPtr group;
 };
 
 struct MethodResult {

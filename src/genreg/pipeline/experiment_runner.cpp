@@ -131,7 +131,8 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
     run.resume = true;
     run.dataset = spec.train_dataset;
     run.terminal = a.terminal;
-    fs::create_directories(folder);
+    run.group = a.group;
+    if (!a.group || a.group->rank() == 0) fs::create_directories(folder);
     os << "training " << kind << " on " << train.size() << " " << spec.train_dataset << " images ("
        << options.epochs() << " epochs; checkpoint " << path << ")\n";
     // Conditional kinds train on pairs simulated with the experiment's acquisition (test pairs from
@@ -256,7 +257,11 @@ std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
 
 }  // namespace
 
-nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, std::ostream& os) {
+nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, std::ostream& log_to) {
+  // Rank 0 (or the only process) prints and writes; the other ranks train and solve their shares.
+  const bool root = !a.group || a.group->rank() == 0;
+  std::ostream discard(nullptr);
+  std::ostream& os = root ? log_to : discard;
   require(!a.out.empty(), "no output folder given");
   require(a.restarts >= 0, "--restarts must not be negative");
   require(a.iterations >= 1, "--iterations must be at least 1");
@@ -291,9 +296,10 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   }
   const auto t0 = Clock::now();
   // The kept methods, trained generators and measurements are the resumption cache.
-  prepare_output_folder(
-      a.out, PreviousRun::clear,
-      {"methods/", "generators/", "denoisers/", "diffusion/", "conditional/", "measurements.pt"});
+  if (root)
+    prepare_output_folder(
+        a.out, PreviousRun::clear,
+        {"methods/", "generators/", "denoisers/", "diffusion/", "conditional/", "measurements.pt"});
   os << spec.id << ": " << spec.description << "\n";
 
   nlohmann::json summary = {{"experiment", spec.id},
@@ -347,7 +353,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   // 3. Measurements of the validation and report images (one file, positions by test index).
   auto m =
       simulate_measurements(data, spec.operator_spec, NoiseModel::parse(std::to_string(spec.sigma)), a.seed);
-  save_measurements((fs::path(a.out) / "measurements.pt").string(), m);
+  if (root) save_measurements((fs::path(a.out) / "measurements.pt").string(), m);
   m.y = m.y.to(a.device);
   m.x_true = m.x_true.to(a.device);
   const auto positions = [](const IndexRange& r) { return torch::arange(r.start, r.stop, torch::kLong); };
@@ -362,6 +368,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   run.generative.restarts(restarts).iterations(a.iterations).seed(a.seed);
   run.batch = a.batch;
   run.log = [&](const std::string& line) { os << line << std::endl; };
+  run.group = a.group;
   std::vector<MethodResult> results;
   for (size_t i = 0; i < spec.methods.size(); ++i) {
     const auto& method = spec.methods[i];
@@ -408,7 +415,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
     }
     auto r = run_experiment_method(method, priors, validation, report, run);
-    store(stored, r, settings);
+    if (root) store(stored, r, settings);
     os << "  " << method.label() << ": psnr_paper " << format_fixed(r.metrics[1].summary.mean, 2) << " +- "
        << format_fixed(r.metrics[1].summary.std, 2) << ", psnr " << format_fixed(r.metrics[0].summary.mean, 2)
        << ", ssim " << format_fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
@@ -428,6 +435,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   }
 
   // 5. Table, figures, report.
+  if (!root) return nlohmann::json();
   const auto md = experiment_markdown(spec, results);
   write_file_atomically((fs::path(a.out) / "table.md").string(), md);
   nlohmann::json methods = nlohmann::json::array();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "genreg/distributed/process_group.h"
 #include "genreg/eval/experiment.h"
 
 namespace genreg {
@@ -30,6 +31,9 @@ struct ExperimentArgs {
   torch::Device device = torch::kCPU;
   uint64_t seed = 0;
   bool terminal = false;  // progress lines redrawn in place (an interactive terminal)
+  // Ranks that share the work (distributed/process_group.h; null: one process): models are trained
+  // data-parallel, every sweep and solve is sharded by image, and rank 0 alone prints and writes.
+  ProcessGroupPtr group;
 };
 
 // Progress goes to `os`. Returns the document it also writes to out/results.json (io/results_file.h).

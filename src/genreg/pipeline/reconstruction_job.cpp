@@ -21,6 +21,7 @@
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/operators/operator_spec.h"
+#include "genreg/eval/sharded_solves.h"
 #include "genreg/solvers/conditional_sampling.h"
 #include "genreg/solvers/diffusion_posterior.h"
 
@@ -189,7 +190,12 @@ std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& valid
   return {all.masked_select(is_validation), rest};
 }
 
-nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& os) {
+nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log_to) {
+  // In a process group every rank solves its share of the images (eval/sharded_solves.h) and
+  // rank 0 alone prints, writes and returns the document.
+  const bool root = !job.group || job.group->rank() == 0;
+  std::ostream discard(nullptr);
+  std::ostream& os = root ? log_to : discard;
   const auto& info = MethodRegistry::instance().at(job.method);
   require(job.batch > 0, "--batch must be positive");
   require(std::isfinite(job.interval_scale) && job.interval_scale >= 0,
@@ -276,7 +282,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   const auto op = m.make_op();
   const int64_t n = m.size(), count = op->range_size();
   const double level = count * m.sigma * m.sigma;
-  prepare_output_folder(job.out);
+  if (root) prepare_output_folder(job.out);
   os << "reconstructing " << n << " images (" << m.dataset << " " << m.split << ", " << m.operator_spec
      << ", sigma " << m.sigma << ") with " << job.method;
   if (priors.generator) {
@@ -359,7 +365,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     PlotPanel q{"PSNR on validation images", "lambda", "mean PSNR (dB)", true, false, {}, {}, {}};
     SweepResult best_sweep;
     for (double candidate_mu : mus) {
-      const auto s = sweep_lambdas(*method_for(candidate_mu), mv, grid, job.batch, progress, log);
+      const auto s =
+          sharded_sweep_lambdas(job.group, *method_for(candidate_mu), mv, grid, job.batch, progress, log);
       for (const auto& row : sweep_json(s, candidate_mu, reads_mu)) sweeps.push_back(row);
       PlotSeries series{mus.size() > 1 ? "mu " + format_significant(candidate_mu, 3) : "mean PSNR", grid, {}};
       for (size_t k = 0; k < grid.size(); ++k) series.y.push_back(s.psnr[k].mean().item<double>());
@@ -394,7 +401,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     // Discrepancy principle, per image, without ground truth.
     const auto grid =
         parse_lambda_grid(job.lambda_grid.empty() ? std::string("1e-4:1e2:13") : job.lambda_grid);
-    const auto s = sweep_lambdas(*method, m, grid, job.batch, progress, log);
+    const auto s = sharded_sweep_lambdas(job.group, *method, m, grid, job.batch, progress, log);
     const auto choice = choose_by_discrepancy(s, count, m.sigma);
     lambda_per_image = torch::tensor(grid, torch::kFloat64).index_select(0, choice);
     summary["lambda_per_image"] =
@@ -424,8 +431,11 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   if (reads_mu) summary["mu"] = mu;
   // The final reconstructions at the chosen parameters.
   SolverSummary solve_summary;
-  const auto result = reconstruct(*method_for(mu), m, lambda_per_image, job.batch, &solve_summary, log);
+  const auto result =
+      sharded_reconstruct(job.group, *method_for(mu), m, lambda_per_image, job.batch, &solve_summary, log);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!root) return nlohmann::json();
+  if (job.group) summary["ranks"] = job.group->size();
   if (interval_scale == 0 && validation.numel() > 0 && result.samples.defined() &&
       result.samples.size(1) >= 2) {
     // The calibrated interval's width from the validation images' samples at the chosen parameters.

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "genreg/distributed/process_group.h"
 #include "genreg/solvers/method_registry.h"
 
 namespace genreg {
@@ -34,6 +35,9 @@ struct ReconstructionJob {
   // Posterior samplers: the calibrated interval mean +- c std is reported with c = interval_scale;
   // 0: fitted on the `validate` images (eval/uncertainty.h, fit_interval_scale) when given.
   double interval_scale = 0.0;
+  // Ranks that share the images (distributed/process_group.h; null: one process): every rank calls
+  // run_reconstruction_job with the same job, rank 0 writes the folder.
+  ProcessGroupPtr group;
 };
 
 // Runs the job; progress lines go to `log`. Returns the document also written to OUT/results.json

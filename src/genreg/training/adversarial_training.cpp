@@ -28,9 +28,9 @@ class AdversarialTraining : public TrainingStep {
 
   std::map<std::string, double> step(const TrainingBatch& batch, int64_t step, int64_t) override {
     const auto& x = batch.x;
-    auto terms = critic_step(x);
+    auto terms = critic_step(batch);
     if ((step + 1) % options_.critic_steps() == 0)
-      for (const auto& [k, v] : generator_step(x.size(0))) terms[k] = v;
+      for (const auto& [k, v] : generator_step(batch)) terms[k] = v;
     return terms;
   }
 
@@ -44,7 +44,7 @@ class AdversarialTraining : public TrainingStep {
 
  protected:
   // The critic's loss on real images x and generated `fake`, with their scores; adds its terms.
-  virtual torch::Tensor critic_loss(const torch::Tensor& x, const torch::Tensor& fake,
+  virtual torch::Tensor critic_loss(const TrainingBatch& batch, const torch::Tensor& fake,
                                     const torch::Tensor& real_score, const torch::Tensor& fake_score,
                                     std::map<std::string, double>& terms) = 0;
   // The generator's loss on the critic's scores of generated images: -E D(G(z)) by default.
@@ -56,31 +56,37 @@ class AdversarialTraining : public TrainingStep {
   TrainOptions options_;
 
  private:
-  std::map<std::string, double> critic_step(const torch::Tensor& x) {
-    const int64_t b = x.size(0);
+  // Latent vectors z ~ N(0, I), one per image slot of the batch, drawn from the slot's own
+  // stream (training/sample_draws.h): stream 1 for the critic's fakes, 2 for the generator's.
+  torch::Tensor latents(const TrainingBatch& batch, uint64_t stream) {
+    return batch.draws.normal({model_.latent_dim()}, stream, model_.device());
+  }
+
+  std::map<std::string, double> critic_step(const TrainingBatch& batch) {
+    const auto& x = batch.x;
     torch::Tensor fake;
     {
       torch::NoGradGuard no_grad;
-      fake = model_.decoder->forward(model_.sample_latent(b));
+      fake = model_.decoder->forward(latents(batch, 1));
     }
     critic_optimizer_->zero_grad();
     const auto real_score = critic(x), fake_score = critic(fake);
     std::map<std::string, double> terms;
-    const auto loss = critic_loss(x, fake, real_score, fake_score, terms);
+    const auto loss = critic_loss(batch, fake, real_score, fake_score, terms);
     terms["critic"] = loss.item<double>();
     loss.backward();
-    critic_optimizer_->step();
+    apply(*critic_optimizer_);
     return terms;
   }
 
-  std::map<std::string, double> generator_step(int64_t batch) {
+  std::map<std::string, double> generator_step(const TrainingBatch& batch) {
     optimizer_->zero_grad();
     // Gradients for the generator only: the critic is held fixed for this step.
     for (auto& p : model_.critic->parameters()) p.set_requires_grad(false);
-    const auto loss = generator_loss(critic(model_.decoder->forward(model_.sample_latent(batch))));
+    const auto loss = generator_loss(critic(model_.decoder->forward(latents(batch, 2))));
     loss.backward();
     for (auto& p : model_.critic->parameters()) p.set_requires_grad(true);
-    optimizer_->step();
+    apply(*optimizer_);
     if (model_.ema) model_.update_ema(options_.ema_decay());
     return {{"generator", loss.item<double>()}};
   }
@@ -94,10 +100,11 @@ class WassersteinGpTraining : public AdversarialTraining {
 
  protected:
   // min_D E D(G(z)) - E D(x) + gp_weight E (||grad D(x_hat)|| - 1)^2
-  torch::Tensor critic_loss(const torch::Tensor& x, const torch::Tensor& fake,
+  torch::Tensor critic_loss(const TrainingBatch& batch, const torch::Tensor& fake,
                             const torch::Tensor& real_score, const torch::Tensor& fake_score,
                             std::map<std::string, double>& terms) override {
-    const auto alpha = torch::rand({x.size(0), 1, 1, 1}, torch::kFloat32).to(x.device());
+    const auto& x = batch.x;
+    const auto alpha = batch.draws.uniform({1, 1, 1}, 3, x.device());  // each image's own
     const auto gp = gradient_penalty([this](const torch::Tensor& in) { return critic(in); }, x, fake, alpha);
     const auto wasserstein = real_score.mean() - fake_score.mean();
     terms["wasserstein"] = wasserstein.item<double>();
@@ -112,8 +119,9 @@ class HingeGanTraining : public AdversarialTraining {
 
  protected:
   // min_D E relu(1 - D(x)) + E relu(1 + D(G(z))) + gamma/2 E ||grad D(x)||^2
-  torch::Tensor critic_loss(const torch::Tensor& x, const torch::Tensor&, const torch::Tensor& real_score,
+  torch::Tensor critic_loss(const TrainingBatch& batch, const torch::Tensor&, const torch::Tensor& real_score,
                             const torch::Tensor& fake_score, std::map<std::string, double>& terms) override {
+    const auto& x = batch.x;
     const auto hinge = torch::relu(1.0 - real_score).mean() + torch::relu(1.0 + fake_score).mean();
     terms["hinge"] = hinge.item<double>();
     if (options_.r1_weight() <= 0) return hinge;
@@ -129,7 +137,7 @@ class StandardGanTraining : public AdversarialTraining {
 
  protected:
   // min_D -E log sigmoid(D(x)) - E log(1 - sigmoid(D(G(z))))
-  torch::Tensor critic_loss(const torch::Tensor&, const torch::Tensor&, const torch::Tensor& real_score,
+  torch::Tensor critic_loss(const TrainingBatch&, const torch::Tensor&, const torch::Tensor& real_score,
                             const torch::Tensor& fake_score, std::map<std::string, double>& terms) override {
     const auto loss = torch::softplus(-real_score).mean() + torch::softplus(fake_score).mean();
     terms["bce"] = loss.item<double>();

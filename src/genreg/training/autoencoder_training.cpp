@@ -34,7 +34,8 @@ class AutoencoderTraining : public TrainingStep {
       terms["mse"] = loss.item<double>();
     } else {
       auto [mu, logvar] = model_.encode_gaussian(x);
-      const auto z = mu + torch::exp(0.5 * logvar) * torch::randn_like(mu);  // reparameterisation
+      // The reparameterisation, with each image's own noise (training/sample_draws.h).
+      const auto z = mu + torch::exp(0.5 * logvar) * batch.draws.normal({mu.size(1)}, 1, mu.device());
       const auto mse = torch::mse_loss(model_.decoder->forward(z), x);
       const auto kl = gaussian_kl(mu, logvar).mean();
       double weight = options_.kl_weight();
@@ -51,7 +52,7 @@ class AutoencoderTraining : public TrainingStep {
     }
     terms["loss"] = loss.item<double>();
     loss.backward();
-    optimizer_->step();
+    apply(*optimizer_);
     return terms;
   }
 

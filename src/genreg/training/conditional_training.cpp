@@ -48,9 +48,10 @@ class ConditionalTraining : public TrainingStep {
     const int64_t b = x1.size(0);
     torch::Tensor x_t, t, target;
     if (model_.config().flow()) {
-      // Drawn on the CPU: the same on every device.
-      t = torch::rand({b}, torch::kFloat32);
-      const auto x0 = torch::randn(x1.sizes(), torch::kFloat32).to(x1.device());
+      // Each pair's own t and x_0 (training/sample_draws.h), drawn on the CPU: the same on every
+      // device and for every rank count.
+      t = batch.draws.uniform({}, 1, torch::kCPU);
+      const auto x0 = batch.draws.normal(x1.sizes().slice(1), 2, x1.device());
       const auto tt = t.view({-1, 1, 1, 1}).to(x1.device());
       x_t = (1.0 - tt) * x0 + tt * x1;
       target = x1 - x0;
@@ -71,7 +72,7 @@ class ConditionalTraining : public TrainingStep {
       (loss * (static_cast<double>(len) / static_cast<double>(b))).backward();
       total += loss.item<double>() * static_cast<double>(len) / static_cast<double>(b);
     }
-    optimizer_->step();
+    apply(*optimizer_);
     model_.update_average(decay_);
     if (model_.config().flow()) return {{"mse", total}};
     return {{"mse", total / 4.0}};  // on the [0, 1] scale
@@ -110,20 +111,20 @@ class Pix2PixTraining : public TrainingStep {
     require(batch.has_measurements(), model_.kind_name(), " trains on (image, measurement) pairs");
     const auto condition = model_.condition(batch.op, batch.y, batch.sigma);
     const auto x1 = to_diffusion_space(batch.x);
-    // Drawn on the CPU: the same on every device.
-    const auto z = torch::randn(x1.sizes(), torch::kFloat32).to(x1.device());
+    // Each pair's own z (training/sample_draws.h), drawn on the CPU: the same on every device.
+    const auto z = batch.draws.normal(x1.sizes().slice(1), 1, x1.device());
     const auto fake = model_.forward(z, torch::Tensor(), condition, false);
     critic_->zero_grad();
     const auto d_loss = 0.5 * (torch::softplus(-model_.criticise(x1, condition)).mean() +
                                torch::softplus(model_.criticise(fake.detach(), condition)).mean());
     d_loss.backward();
-    critic_->step();
+    apply(*critic_);
     // The critic's gradients from the generator's loss below are cleared at its next step.
     generator_->zero_grad();
     const auto adversarial = torch::softplus(-model_.criticise(fake, condition)).mean();
     const auto l1 = (fake - x1).abs().mean();
     (adversarial + l1_weight_ * l1).backward();
-    generator_->step();
+    apply(*generator_);
     model_.update_average(decay_);
     return {{"d_loss", d_loss.item<double>()},
             {"g_adversarial", adversarial.item<double>()},

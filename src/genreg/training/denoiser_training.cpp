@@ -33,15 +33,15 @@ class DenoiserTraining : public TrainingStep {
   std::map<std::string, double> step(const TrainingBatch& batch, int64_t, int64_t) override {
     const auto& x = batch.x;
     const auto range = denoiser_.noise_range();
-    // sigma ~ U[low, high] per image, then x + sigma e (drawn on the CPU: the same on every device).
+    // sigma ~ U[low, high] per image, then x + sigma e, each image's own (training/sample_draws.h;
+    // drawn on the CPU: the same on every device and for every rank count).
     const auto sigma =
-        (range[0] + (range[1] - range[0]) * torch::rand({x.size(0)}, torch::kFloat32)).to(x.device());
-    const auto noisy =
-        x + sigma.view({-1, 1, 1, 1}) * torch::randn(x.sizes(), torch::kFloat32).to(x.device());
+        (range[0] + (range[1] - range[0]) * batch.draws.uniform({}, 1, torch::kCPU)).to(x.device());
+    const auto noisy = x + sigma.view({-1, 1, 1, 1}) * batch.draws.normal(x.sizes().slice(1), 2, x.device());
     optimizer_->zero_grad();
     const auto loss = torch::mse_loss(denoiser_.denoise(noisy, sigma), x);
     loss.backward();
-    optimizer_->step();
+    apply(*optimizer_);
     return {{"mse", loss.item<double>()}};
   }
 

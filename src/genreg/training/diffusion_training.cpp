@@ -43,9 +43,10 @@ class DiffusionTraining : public TrainingStep {
   std::map<std::string, double> step(const TrainingBatch& batch, int64_t, int64_t) override {
     const auto x0 = to_diffusion_space(batch.x);
     const int64_t b = x0.size(0);
-    // t and e drawn on the CPU: the same on every device.
-    const auto t = torch::randint(0, model_.steps(), {b}, torch::kLong);
-    const auto noise = torch::randn(x0.sizes(), torch::kFloat32).to(x0.device());
+    // Each image's own t and e (training/sample_draws.h), drawn on the CPU: the same on every
+    // device and for every rank count.
+    const auto t = batch.draws.integers(0, model_.steps(), 1);
+    const auto noise = batch.draws.normal(x0.sizes().slice(1), 2, x0.device());
     const auto a = abar_.index_select(0, t).view({-1, 1, 1, 1}).to(x0.device());
     const auto x_t = torch::sqrt(a) * x0 + torch::sqrt(1.0 - a) * noise;
     optimizer_->zero_grad();
@@ -62,7 +63,7 @@ class DiffusionTraining : public TrainingStep {
       (loss * (static_cast<double>(len) / static_cast<double>(b))).backward();
       total += loss.item<double>() * static_cast<double>(len) / static_cast<double>(b);
     }
-    optimizer_->step();
+    apply(*optimizer_);
     model_.update_average(decay_);
     return {{"mse", total}};
   }

@@ -2,6 +2,12 @@
 // Training of any model kind: epochs of the kind's own TrainingStep (training_step.h) over batches
 // of images reshuffled from (seed, epoch), so that a run resumed from an epoch checkpoint continues
 // exactly as the uninterrupted run would. The trainer never asks which kind it trains.
+//
+// Data parallelism (set_process_group): every rank of a process group holds the whole model and
+// the same shuffled order; rank r takes rows [r B / N, (r + 1) B / N) of each global batch of B
+// images, its gradients are averaged with the others' before every optimiser step
+// (distributed/gradient_averaging.h), and every random draw belongs to a sample
+// (training/sample_draws.h), so N ranks compute the global batch's step of one process.
 #include <torch/torch.h>
 
 #include <functional>
@@ -9,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "genreg/distributed/gradient_averaging.h"
 #include "genreg/models/model.h"
 #include "genreg/training/train_options.h"
 #include "genreg/training/training_data.h"
@@ -60,10 +67,21 @@ class Trainer {
   const TrainOptions& options() const { return options_; }
   Model& model() { return *model_; }
 
+  // Trains as one rank of `group` from now on: rank 0's weights are copied to every rank, then
+  // each epoch runs on this rank's shards (above). The loss terms a step returns are the global
+  // batch's. Call it on every rank, before the first epoch.
+  void set_process_group(ProcessGroupPtr group);
+  // The all-reduce statistics of a data-parallel run (null for one process).
+  const GradientAverager* gradient_averager() const { return averager_.get(); }
+  // Training steps this trainer has run (in this process).
+  int64_t steps_done() const { return steps_done_; }
+
  private:
   ModelPtr model_;
   TrainOptions options_;
   std::unique_ptr<TrainingStep> step_;
+  std::shared_ptr<GradientAverager> averager_;
+  int64_t steps_done_ = 0;
   double seconds_per_step_ = 0.0;  // running average, for the ETA
 };
 

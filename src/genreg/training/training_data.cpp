@@ -14,14 +14,6 @@ void check_images(const torch::Tensor& images) {
           images.defined() ? images.sizes() : c10::IntArrayRef{});
 }
 
-// SplitMix64's finaliser: decorrelates the streams of neighbouring (seed, epoch, index) triples.
-uint64_t mix(uint64_t v) {
-  v += 0x9e3779b97f4a7c15ULL;
-  v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  v = (v ^ (v >> 27)) * 0x94d049bb133111ebULL;
-  return v ^ (v >> 31);
-}
-
 }  // namespace
 
 TrainingData::TrainingData(torch::Tensor images) : images_(std::move(images)) { check_images(images_); }
@@ -44,7 +36,7 @@ TrainingBatch TrainingData::batch(const torch::Tensor& indices, int64_t epoch) c
   const auto* idx = b.indices.data_ptr<int64_t>();
   for (int64_t i = 0; i < b.indices.size(0); ++i) {
     const uint64_t stream =
-        mix(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))) + static_cast<uint64_t>(idx[i]));
+        mix_bits(mix_bits(seed_ ^ mix_bits(static_cast<uint64_t>(epoch))) + static_cast<uint64_t>(idx[i]));
     noisy.push_back(add_noise(clean.narrow(0, i, 1), acquisition_->noise, stream));
   }
   b.y = torch::cat(noisy, 0);

@@ -13,12 +13,15 @@
 
 #include "genreg/operators/linear_operator.h"
 #include "genreg/operators/noise.h"
+#include "genreg/training/sample_draws.h"
 
 namespace genreg {
 
 struct TrainingBatch {
   torch::Tensor x;        // clean images (B, 1, H, W)
   torch::Tensor indices;  // their indices in the dataset (B), int64, on the CPU
+  // The samples' own random draws (sample_draws.h), set by the trainer from (seed, epoch, indices).
+  SampleDraws draws;
   // Only when the data simulates measurements:
   torch::Tensor y;          // A x + e, (B, *A.range_shape())
   torch::Tensor condition;  // what a conditional network sees of y: the back-projection A^T y (B, 1, H, W)

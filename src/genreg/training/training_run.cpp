@@ -145,21 +145,41 @@ nlohmann::json write_run_report(const TrainingRunSummary& summary, const nlohman
   for (const auto& [k, v] : summary.test_metrics) all[k] = v;
   all["history"] = summary.history;
   auto document = results_document(
-      "train", all, {"model", "options", "dataset", "train_images", "checkpoint", "acquisition"},
+      "train", all, {"model", "options", "dataset", "train_images", "checkpoint", "acquisition", "ranks"},
       summary.seconds, dir);
   write_results_file(dir, document);
   return document;
+}
+
+// What the ranks' synchronisation cost this process: time in all-reduces (gradients and loss
+// terms), per optimiser step and as a share of the run's time, and the bytes each rank sent in.
+nlohmann::json data_parallel_record(const Trainer& trainer, const TrainingRunSummary& summary) {
+  const auto* a = trainer.gradient_averager();
+  const int64_t steps = std::max<int64_t>(1, trainer.steps_done());
+  return {{"ranks", a->group()->size()},
+          {"all_reduces", a->all_reduces()},
+          {"all_reduce_seconds", a->seconds()},
+          {"all_reduce_ms_per_step", 1000.0 * a->seconds() / static_cast<double>(steps)},
+          {"all_reduce_share", summary.seconds > 0 ? a->seconds() / summary.seconds : 0.0},
+          {"bytes_per_step", a->bytes() / steps}};
 }
 
 }  // namespace
 
 TrainingRunSummary run_training(const nlohmann::json& description, const TrainOptions& options,
                                 const TrainingData& train, const TrainingData& test,
-                                const TrainingRunOptions& run, torch::Device device, std::ostream& log) {
+                                const TrainingRunOptions& run, torch::Device device, std::ostream& log_to) {
   namespace fs = std::filesystem;
+  // Rank 0 (or the only process) writes every file and line; the other ranks only train.
+  const bool root = !run.group || run.group->rank() == 0;
+  const int ranks = run.group ? run.group->size() : 1;
+  std::ostream discard(nullptr);
+  std::ostream& log = root ? log_to : discard;
   check_output_file(run.checkpoint, {".pt"}, "checkpoint");
-  prepare_output_folder(run.log_dir, run.resume ? PreviousRun::keep : PreviousRun::clear);
-  remove_stale_temporaries(run.checkpoint, log);
+  if (root) {
+    prepare_output_folder(run.log_dir, run.resume ? PreviousRun::keep : PreviousRun::clear);
+    remove_stale_temporaries(run.checkpoint, log);
+  }
   require(description.is_object() && description.contains("kind") && description.at("kind").is_string(),
           "a model description needs its kind");
   const auto kind = description.at("kind").get<std::string>();
@@ -209,16 +229,16 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
   }
   Trainer trainer(model, opts);
   if (!optimizer_state.empty()) trainer.load_optimizer_state(optimizer_state);
-  const auto monitor =
-      recipe.make_monitor ? recipe.make_monitor(*model, opts, test.to(device), run.sample_count) : nullptr;
+  trainer.set_process_group(run.group);
+  const auto monitor = root && recipe.make_monitor
+                           ? recipe.make_monitor(*model, opts, test.to(device), run.sample_count)
+                           : nullptr;
   const auto train_data = train.to(device);
 
-  fs::create_directories(run.log_dir);
-  nlohmann::json settings = {{"model", description},
-                             {"options", opts.to_json()},
-                             {"dataset", run.dataset},
-                             {"train_images", train.size()},
-                             {"checkpoint", run.checkpoint}};
+  if (root) fs::create_directories(run.log_dir);
+  nlohmann::json settings = {{"model", description},         {"options", opts.to_json()},
+                             {"dataset", run.dataset},       {"train_images", train.size()},
+                             {"checkpoint", run.checkpoint}, {"ranks", ranks}};
   if (!acquisition.is_null()) settings["acquisition"] = acquisition;
   TrainingRunSummary summary;
   summary.first_epoch = start_epoch;
@@ -260,6 +280,12 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
       for (const auto& [k, v] : summary.test_metrics) record[k] = v;
     }
     history.push_back(record);
+    summary.epochs_done = epoch + 1;
+    summary.history = history;
+    if (!root) {
+      if (run.max_epochs_now > 0 && ++epochs_now >= run.max_epochs_now) break;
+      continue;
+    }
 
     // Figures first, the checkpoint last: a checkpoint always comes with its epoch's figures.
     if (monitor) summary.figures = monitor->write_figures(*model, run.log_dir, epoch);
@@ -272,11 +298,10 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
     write_file_atomically((fs::path(run.log_dir) / "history.json").string(), training.dump(2) + "\n");
     write_loss_plot((fs::path(run.log_dir) / "losses.png").string(), history);
     save_checkpoint(run.checkpoint, *model, CheckpointExtras{training, trainer.optimizer_state()});
-    summary.epochs_done = epoch + 1;
-    summary.history = history;
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
     summary.images_per_second = static_cast<double>(images_seen) / summary.seconds;
     settings["options"] = opts.to_json();
+    if (trainer.gradient_averager()) settings["data_parallel"] = data_parallel_record(trainer, summary);
     summary.document = write_run_report(summary, settings, run.log_dir);
 
     if (run.terminal) log << "\r" << std::string(110, ' ') << "\r";
@@ -294,8 +319,11 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
   summary.images_per_second = summary.seconds > 0 ? static_cast<double>(images_seen) / summary.seconds : 0.0;
   summary.history = history;
   if (monitor && summary.test_metrics.empty()) summary.test_metrics = monitor->evaluate(*model);
+  if (trainer.gradient_averager()) settings["data_parallel"] = data_parallel_record(trainer, summary);
   settings["options"] = opts.to_json();
-  summary.document = write_run_report(summary, settings, run.log_dir);
+  if (root) summary.document = write_run_report(summary, settings, run.log_dir);
+  // Every rank returns once rank 0 has written the last checkpoint: a caller may load it.
+  if (run.group) run.group->barrier();
   return summary;
 }
 

@@ -4,6 +4,11 @@
 // figures and test metrics of the kind's monitor (training_monitor.h: for generators, samples from
 // fixed latent vectors and test reconstructions), report.html and results.json. A run started with `resume`
 // continues from the checkpoint's last finished epoch.
+//
+// With a process group (run.group, distributed/process_group.h) the run is data-parallel: every
+// rank calls run_training with the same arguments, trains on its shards of every batch
+// (trainer.h), and rank 0 alone evaluates, draws and writes the checkpoint, history and report;
+// every rank resumes from that checkpoint.
 #include <torch/torch.h>
 
 #include <iosfwd>
@@ -12,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "genreg/distributed/process_group.h"
 #include "genreg/models/model_config.h"
 #include "genreg/training/trainer.h"
 
@@ -26,6 +32,7 @@ struct TrainingRunOptions {
   int64_t log_every = 0;       // steps between progress lines when not on a terminal; 0: 5 per epoch
   bool terminal = false;       // rewrite one progress line per step
   int64_t max_epochs_now = 0;  // stop after this many epochs in this process (0: no limit)
+  ProcessGroupPtr group;       // data-parallel ranks (null: one process)
 };
 
 struct TrainingRunSummary {

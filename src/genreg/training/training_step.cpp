@@ -6,6 +6,16 @@
 
 namespace genreg {
 
+void TrainingStep::apply(torch::optim::Optimizer& optimizer) {
+  if (averager_) {
+    std::vector<torch::Tensor> parameters;
+    for (const auto& group : optimizer.param_groups())
+      for (const auto& p : group.params()) parameters.push_back(p);
+    averager_->average(parameters, share_);
+  }
+  optimizer.step();
+}
+
 TrainingRecipes& TrainingRecipes::instance() {
   static TrainingRecipes recipes;
   return recipes;

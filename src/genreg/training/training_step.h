@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "genreg/core/named_registry.h"
+#include "genreg/distributed/gradient_averaging.h"
 #include "genreg/models/model.h"
 #include "genreg/training/train_options.h"
 #include "genreg/training/training_data.h"
@@ -33,6 +34,23 @@ class TrainingStep {
   // Optimiser state by name, as bytes, for checkpoints; and back.
   virtual std::map<std::string, std::string> optimizer_state() = 0;
   virtual void load_optimizer_state(const std::map<std::string, std::string>& state) = 0;
+
+  // Data-parallel training (trainer.h): the averager that synchronises the ranks' gradients before
+  // every optimiser step, and this rank's share B_r / B of the global batch.
+  void set_data_parallel(std::shared_ptr<GradientAverager> averager, double share) {
+    averager_ = std::move(averager);
+    share_ = share;
+  }
+
+ protected:
+  // One step of `optimizer`. In a data-parallel run its gradients are first replaced by the
+  // ranks' weighted sum (distributed/gradient_averaging.h), so every kind's step calls this in
+  // place of optimizer.step().
+  void apply(torch::optim::Optimizer& optimizer);
+
+ private:
+  std::shared_ptr<GradientAverager> averager_;
+  double share_ = 1.0;
 };
 
 struct TrainingRecipe {
