@@ -92,6 +92,9 @@ def test_training_from_python_reports_progress_and_beats_the_noisy_input(tmp_pat
     assert genreg.psnr(model.denoise(noisy, 0.1), clean).mean() > genreg.psnr(noisy, clean).mean() + 4
     with pytest.raises(genreg.Error, match="epochs"):
         genreg.train("dncnn", tmp_path / "e.pt", progress=None, dataset="mnist", epochs=0)
+    # --nproc starts copies of the genreg program; inside Python that would start Python.
+    with pytest.raises(genreg.Error, match="starts copies of the genreg program"):
+        genreg.train("dncnn", tmp_path / "f.pt", progress=None, dataset="mnist", epochs=1, nproc=2)
 
 
 def test_fine_tuning_in_python_and_saving_back(tmp_path, models_dir):

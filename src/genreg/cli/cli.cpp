@@ -60,7 +60,7 @@ void Context::emit(const nlohmann::json& summary) const {
   if (options_.json) std::cout << summary.dump(2) << std::endl;
 }
 
-int run_cli(int argc, char** argv) {
+int run_cli(int argc, char** argv, bool program) {
   CLI::App app{"genreg: inverse problems in imaging with generative regularisers", "genreg"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every command");
@@ -132,6 +132,7 @@ int run_cli(int argc, char** argv) {
   try {
     Context context(options);
     context.set_arguments(std::vector<std::string>(argv + 1, argv + argc));
+    context.set_can_start_ranks(program);
     // The main thread's mode again, in case the loader skipped the preinit hook (cli/main.cpp).
     flush_denormals();
     configure_threads(options.threads);

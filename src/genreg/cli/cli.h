@@ -35,6 +35,9 @@ class Context {
   // The program's arguments (argv[1..]): a command that starts ranks runs them again.
   const std::vector<std::string>& arguments() const { return arguments_; }
   void set_arguments(std::vector<std::string> arguments) { arguments_ = std::move(arguments); }
+  // True in the genreg program (its copies can run the same arguments as ranks).
+  bool can_start_ranks() const { return can_start_ranks_; }
+  void set_can_start_ranks(bool can) { can_start_ranks_ = can; }
   // Prints `summary` on stdout when --json was given.
   void emit(const nlohmann::json& summary) const;
 
@@ -42,6 +45,7 @@ class Context {
   const GlobalOptions& options_;
   torch::Device device_{torch::kCPU};
   std::vector<std::string> arguments_;
+  bool can_start_ranks_ = false;
 };
 
 using Command = std::function<void(Context&)>;
@@ -85,6 +89,8 @@ void add_experiment_command(CLI::App& app, Commands& commands);
 void add_evaluate_command(CLI::App& app, Commands& commands);
 void add_export_command(CLI::App& app, Commands& commands);
 
-int run_cli(int argc, char** argv);
+// `program`: true in the genreg executable itself, whose copies --nproc may start; a host that
+// runs commands in its own process (the Python module) passes false.
+int run_cli(int argc, char** argv, bool program = false);
 
 }  // namespace genreg::cli

@@ -5,6 +5,7 @@
 #include "genreg/cli/cli.h"
 #include "genreg/cli/dataset_args.h"
 #include "genreg/cli/option_domains.h"
+#include "genreg/cli/parallel_args.h"
 #include "genreg/pipeline/evaluation_job.h"
 
 namespace genreg::cli {
@@ -72,8 +73,12 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
                            {"--interpolation-steps", integer_in(2, 100)},
                            {"--far-scales", positive_real()},
                            {"--far-count", positive_integer(10000)}});
-  commands.add(evaluate, [a, evaluate](Context& ctx) {
+  auto parallel = std::make_shared<ParallelArgs>();
+  parallel->add_to(evaluate, "its share of the test images to project");
+  commands.add(evaluate, [a, evaluate, parallel](Context& ctx) {
+    if (parallel->launch_or_join(*evaluate, ctx)) return;
     EvaluationJob job;
+    job.group = parallel->group;
     if (!a->generator.empty()) job.checkpoints.push_back(a->generator);
     for (const auto& p : a->compare) job.checkpoints.push_back(p);
     job.dataset = a->data.dataset;
@@ -95,7 +100,8 @@ void add_evaluate_command(CLI::App& app, Commands& commands) {
     job.out = a->out;
     job.device = ctx.device();
     job.seed = ctx.options().seed;
-    ctx.emit(run_evaluation_job(job, ctx.text()));
+    const auto document = run_evaluation_job(job, ctx.text());
+    if (parallel->root()) ctx.emit(document);
   });
 }
 

@@ -13,4 +13,4 @@ __attribute__((section(".preinit_array"), used)) void (*const preinit)(int, char
 
 }  // namespace
 
-int main(int argc, char** argv) { return genreg::cli::run_cli(argc, argv); }
+int main(int argc, char** argv) { return genreg::cli::run_cli(argc, argv, true); }

@@ -25,6 +25,9 @@ bool ParallelArgs::launch_or_join(const CLI::App& command, Context& ctx) {
   const auto environment = DistributedOptions::from_environment();
   if (nproc > 1 && !environment) {
     require(ProcessGroup::available(), "--nproc needs a genreg built with Gloo (Debian: libgloo-dev)");
+    require(ctx.can_start_ranks(),
+            "--nproc starts copies of the genreg program, which this host is not; run the genreg program, "
+            "or start this one under torchrun (each copy then joins the group)");
     LocalLaunchOptions launch;
     launch.nproc = nproc;
     launch.threads_per_rank = ctx.options().threads;

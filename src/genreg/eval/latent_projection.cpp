@@ -1,6 +1,7 @@
 #include "genreg/eval/latent_projection.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "genreg/core/error.h"
 #include "genreg/functionals/data_fidelity.h"
@@ -28,9 +29,15 @@ Projection project_onto_range(const GeneratorPtr& generator, const torch::Tensor
                                          .iterations(options.iterations())
                                          .seed(options.seed())
                                          .encoder_start(true));
-  const int64_t n = x.size(0), chunk = std::max<int64_t>(1, options.max_samples() / restarts);
+  // In a process group each rank projects its share [first, last) of the images; the starts are
+  // the same latent draws for every image, so each image's projection is the one-process one.
+  const auto& group = options.group();
+  const bool sharded = group && group->size() > 1 && x.size(0) >= group->size();
+  int64_t first = 0, last = x.size(0);
+  if (sharded) std::tie(first, last) = shard_rows(x.size(0), group->rank(), group->size());
+  const int64_t n = last, chunk = std::max<int64_t>(1, options.max_samples() / restarts);
   std::vector<torch::Tensor> zs, images, residuals;
-  for (int64_t start = 0; start < n; start += chunk) {
+  for (int64_t start = first; start < n; start += chunk) {
     const int64_t count = std::min(chunk, n - start);
     const auto y = x.narrow(0, start, count).to(generator->device(), torch::kFloat32);
     const DataFidelity data(identity, y, 1.0);
@@ -51,6 +58,11 @@ Projection project_onto_range(const GeneratorPtr& generator, const torch::Tensor
   out.z = torch::cat(zs);
   out.images = torch::cat(images);
   out.residual = torch::cat(residuals);
+  if (sharded) {
+    out.z = group->all_gather_rows(out.z);
+    out.images = group->all_gather_rows(out.images);
+    out.residual = group->all_gather_rows(out.residual);
+  }
   out.restarts = restarts;
   return out;
 }

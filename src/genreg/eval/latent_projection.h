@@ -8,6 +8,7 @@
 
 #include <functional>
 
+#include "genreg/distributed/process_group.h"
 #include "genreg/models/generator.h"
 
 namespace genreg {
@@ -20,6 +21,9 @@ struct ProjectionOptions {
   TORCH_ARG(int64_t, max_samples) = 512;
   // Seed of the random starts.
   TORCH_ARG(uint64_t, seed) = 0;
+  // Ranks that share the images (each projects its contiguous share, every rank receives all;
+  // distributed/process_group.h); null: one process.
+  TORCH_ARG(ProcessGroupPtr, group) = nullptr;
 };
 
 struct Projection {

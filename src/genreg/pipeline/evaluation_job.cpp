@@ -80,7 +80,10 @@ EmdReference reference_emd(const torch::Tensor& emd_images, const torch::Tensor&
 
 }  // namespace
 
-nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
+nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to) {
+  const bool root = !job.group || job.group->rank() == 0;
+  std::ostream discard(nullptr);
+  std::ostream& log = root ? log_to : discard;
   require(!job.checkpoints.empty(), "give --generator FILE or --compare FILE...");
   require(job.count >= 3, "--count must be at least 3");
   require(job.emd_count >= 1 && job.emd_count <= 10000, "--emd-count must be in 1..10000");
@@ -91,7 +94,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
   require(job.far_count >= 1, "--far-count must be positive");
   for (double s : job.far_scales) require(s > 0, "--far-scales must be positive");
   const auto start = std::chrono::steady_clock::now();
-  prepare_output_folder(job.out);
+  if (root) prepare_output_folder(job.out);
 
   // Every checkpoint first, so that a bad one fails before any work.
   std::vector<GenerativeModelPtr> models;
@@ -135,7 +138,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
   log << "evaluating " << job.checkpoints.size() << " generator(s) on " << data.name << " " << data.split
       << ": " << images.size(0) << " images projected, EMD of " << emd_images.size(0) << " images\n";
   // The training images are loaded once for both references.
-  const auto train_images = (job.reference || job.quality) && data.split == "test"
+  const auto train_images = root && (job.reference || job.quality) && data.split == "test"
                                 ? training_reference(job, emd_images.size(0), log)
                                 : torch::Tensor();
   const auto reference = job.reference && train_images.defined()
@@ -153,7 +156,8 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
                       .iterations(job.iterations)
                       .restarts(job.restarts)
                       .max_samples(job.batch)
-                      .seed(job.seed))
+                      .seed(job.seed)
+                      .group(job.group))
         .interpolation_steps(job.interpolation_steps)
         .far_scales(job.far_scales)
         .far_samples(job.far_count)
@@ -167,6 +171,8 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log) {
     evaluated.push_back(
         {labels_out[k], job.checkpoints[k], model->config().to_json(), std::move(e), nlohmann::json()});
   }
+  // The other ranks' share ends with the projections; rank 0 measures sample quality and writes.
+  if (!root) return nlohmann::json();
   nlohmann::json quality;
   if (job.quality) {
     try {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "genreg/data/dataset.h"
+#include "genreg/distributed/process_group.h"
 
 namespace genreg {
 
@@ -38,6 +39,10 @@ struct EvaluationJob {
   std::string out;
   torch::Device device = torch::kCPU;
   uint64_t seed = 0;
+  // Ranks that share the projections of the test images (distributed/process_group.h; null: one
+  // process). Every rank calls run_evaluation_job with the same job; rank 0 alone computes the
+  // references and sample quality, prints, writes the folder and returns the document.
+  ProcessGroupPtr group;
 };
 
 // Runs the job; progress lines go to `log`. Returns the document also written to OUT/results.json.

@@ -398,9 +398,17 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       settings["model"] = model_record(method.model)["model"];
     }
     os << "[" << i + 1 << "/" << spec.methods.size() << "] " << method.label();
-    if (auto kept = restore(stored, method, settings, truth)) {
+    auto kept = restore(stored, method, settings, truth);
+    // Rank 0's cache decides for every rank (they solve together or not at all).
+    bool use_kept = kept.has_value();
+    if (a.group) {
+      auto flag = torch::full({1}, use_kept ? 1 : 0, torch::kLong);
+      a.group->broadcast(flag, 0);
+      use_kept = flag.item<int64_t>() != 0;
+    }
+    if (use_kept) {
       os << ": kept from an earlier run (" << stored.dir.string() << ")\n";
-      results.push_back(*kept);
+      if (kept) results.push_back(*kept);
       continue;
     }
     os << ": choosing lambda" << (method.mus.size() > 1 ? " and mu" : "") << " on " << validation.size()

@@ -27,7 +27,6 @@ class AdversarialTraining : public TrainingStep {
   }
 
   std::map<std::string, double> step(const TrainingBatch& batch, int64_t step, int64_t) override {
-    const auto& x = batch.x;
     auto terms = critic_step(batch);
     if ((step + 1) % options_.critic_steps() == 0)
       for (const auto& [k, v] : generator_step(batch)) terms[k] = v;
