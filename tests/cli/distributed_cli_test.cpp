@@ -247,6 +247,26 @@ TEST(DistributedCli, ShardedEvaluationProjectsAsOneProcess) {
               1e-6 * g1["emd"]["distance"].get<double>());
 }
 
+// experiment operator-shift --nproc 2: rank 0's parameter choice on the training acquisition is
+// kept on every rank for the shifted ones; the table is one process's.
+TEST(DistributedCli, OperatorShiftOnTwoRanksKeepsRankZerosChoice) {
+  if (!genreg::ProcessGroup::available()) GTEST_SKIP() << "built without Gloo";
+  TempDir dir;
+  const std::string common =
+      " experiment operator-shift --parts mnist --only tv --validate 0:3 --report 100:104 --out ";
+  auto one = run_genreg("--threads 2 --json" + common + (dir / "one"));
+  ASSERT_EQ(one.status, 0) << one.err;
+  auto two = run_genreg("--threads 1 --json" + common + (dir / "two") + " --nproc 2");
+  ASSERT_EQ(two.status, 0) << two.err;
+  const auto a1 = nlohmann::json::parse(one.out)["settings"]["parts"][0]["acquisitions"];
+  const auto a2 = nlohmann::json::parse(two.out)["settings"]["parts"][0]["acquisitions"];
+  ASSERT_EQ(a1.size(), 4u);
+  ASSERT_EQ(a2.size(), 4u);
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_NEAR(a1[i]["psnr"]["tv"].get<double>(), a2[i]["psnr"]["tv"].get<double>(), 1e-4) << a1[i]["name"];
+  EXPECT_EQ(genreg::read_file(dir / "one/table.md"), genreg::read_file(dir / "two/table.md"));
+}
+
 TEST(DistributedCli, BadGroupSettingsAreRefused) {
   auto bad = run_genreg("train --model ae --nproc 0 --out x.pt");
   EXPECT_EQ(bad.status, 2);

@@ -59,12 +59,13 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   commands.add(cmd, [id, a, parts, parallel, cmd](Context& ctx) {
     auto args = *a;
     if (args.out.empty()) args.out = *id;
-    require(*id != "operator-shift" || parallel->nproc == 1,
-            "--nproc is not supported by operator-shift yet");
     if (parallel->launch_or_join(*cmd, ctx)) return;
     if (*id == "operator-shift") {
       // --generators: a folder of one models folder per part (docs/models: mnist/, shapes/).
-      ctx.emit(run_operator_shift(with_context(args, ctx), *parts, ctx.text()));
+      args = with_context(args, ctx);
+      args.group = parallel->group;
+      const auto document = run_operator_shift(args, *parts, ctx.text());
+      if (parallel->root()) ctx.emit(document);
       return;
     }
     require(parts->empty(), "--parts is for operator-shift");

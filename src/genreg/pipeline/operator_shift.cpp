@@ -77,15 +77,20 @@ std::map<std::string, std::pair<double, double>> chosen_parameters(const nlohman
 }  // namespace
 
 nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std::string>& parts,
-                                  std::ostream& os) {
+                                  std::ostream& log_to) {
   require(!a.out.empty(), "no output folder given");
+  // With a process group every acquisition's experiment runs on all ranks (run_experiment); rank 0
+  // alone prints, tabulates and writes.
+  const bool root = !a.group || a.group->rank() == 0;
+  std::ostream discard(nullptr);
+  std::ostream& os = root ? log_to : discard;
   const auto start = std::chrono::steady_clock::now();
   std::vector<OperatorShiftPart> selected;
   for (const auto& part : operator_shift_parts())
     if (parts.empty() || std::find(parts.begin(), parts.end(), part.name) != parts.end())
       selected.push_back(part);
   require(!selected.empty(), "operator-shift has the parts mnist and shapes");
-  fs::create_directories(a.out);
+  if (root) fs::create_directories(a.out);
   HtmlReport html("genreg experiment operator-shift");
   html.paragraph(
       "Conditional models trained for one acquisition against unconditional priors, every method tuned "
@@ -136,8 +141,24 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
         }
       args.out = (fs::path(a.out) / part.name / acq.name).string();
       os << "\n== operator-shift " << part.name << ": " << acq.label << " ==\n";
-      const auto document = run_experiment(spec, args, os);
-      if (i == 0) chosen = chosen_parameters(document);
+      const auto document = run_experiment(spec, args, log_to);
+      if (i == 0) {
+        if (root) chosen = chosen_parameters(document);
+        if (a.group) {
+          // Rank 0's choices (lambda, mu per method, in the spec's order) for every rank.
+          auto values = torch::zeros({2 * static_cast<int64_t>(spec.methods.size())}, torch::kFloat64);
+          if (root)
+            for (size_t k = 0; k < spec.methods.size(); ++k) {
+              const auto& [lambda, mu] = chosen.at(spec.methods[k].key());
+              values[2 * k] = lambda;
+              values[2 * k + 1] = mu;
+            }
+          a.group->broadcast(values, 0);
+          for (size_t k = 0; k < spec.methods.size(); ++k)
+            chosen[spec.methods[k].key()] = {values[2 * k].item<double>(), values[2 * k + 1].item<double>()};
+        }
+      }
+      if (!root) continue;
       nlohmann::json acq_json = {{"name", acq.name},
                                  {"label", acq.label},
                                  {"operator", acq.operator_spec},
@@ -192,6 +213,7 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
     summary["parts"].push_back(part_json);
   }
   require(!panels.empty(), "--only left no method of operator-shift");
+  if (!root) return nlohmann::json();
   write_line_plot((fs::path(a.out) / "shift.png").string(), panels, 480, 360);
   html.figure("shift.png", "psnr against the acquisition (0 the training one, then as the table's columns)");
   write_file_atomically((fs::path(a.out) / "table.md").string(), markdown);
