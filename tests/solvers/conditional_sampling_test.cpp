@@ -10,7 +10,10 @@
 #include "gaussian_diffusion.h"
 #include "genreg/core/error.h"
 #include "genreg/models/flow_sampling.h"
+#include "genreg/models/model_registry.h"
+#include "genreg/models/torchscript_model.h"
 #include "genreg/solvers/method_registry.h"
+#include "test_support.h"
 
 namespace genreg {
 namespace conditional_sampling_test {
@@ -124,6 +127,39 @@ TEST(ConditionalSampling, RegisteredMethodsNeedTheirModelAndReadNoLambda) {
   priors.conditional_generator =
       std::make_shared<GaussianPosteriorFlow>(*prior, p, "denoise", "gaussian:0.1");
   EXPECT_EQ(make_method("cfm", MethodSettings().samples(3), priors)->batch_per_image(), 3);
+}
+
+// A TorchScript export of a cfm model serves the cfm method and is refused by the others, by the
+// kind it was exported from (Model::served_kind), as the native model is.
+TEST(ConditionalSampling, AScriptedModelServesTheKindItWasExportedFrom) {
+  testing::TempDir dir;
+  torch::manual_seed(0);
+  const auto native = make_model({{"kind", "cfm"},
+                                  {"height", 28},
+                                  {"width", 28},
+                                  {"features", 8},
+                                  {"attention", false},
+                                  {"operator", "inpaint:0.5,seed=0"},
+                                  {"noise", "gaussian:0.1"}});
+  export_torchscript(*native, dir / "cfm.ts");
+  const auto scripted = load_torchscript_model(dir / "cfm.ts");
+  EXPECT_EQ(scripted->kind_name(), "torchscript");
+  EXPECT_EQ(scripted->served_kind(), "cfm");
+  EXPECT_EQ(native->served_kind(), "cfm");
+  for (const auto& model : {native, scripted}) {
+    MethodPriors priors;
+    priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
+    ASSERT_TRUE(priors.conditional_generator);
+    EXPECT_EQ(make_method("cfm", MethodSettings().samples(2), priors)->batch_per_image(), 2);
+    try {
+      make_method("postprocess", MethodSettings(), priors);
+      ADD_FAILURE() << "postprocess accepted a cfm model";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("postprocess needs a postprocess model, not a cfm"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace conditional_sampling_test

@@ -26,6 +26,9 @@ class Model : public torch::nn::Module {
  public:
   // The registered kind ("vae") and its role.
   virtual std::string kind_name() const = 0;
+  // The kind whose methods this model serves: its own, except for a model that stands for another
+  // kind (a TorchScript model names the genreg kind it was exported from, torchscript_model.h).
+  virtual std::string served_kind() const { return kind_name(); }
   virtual ModelRole role() const = 0;
   // Everything the kind's factory needs to rebuild the network ("kind" included).
   virtual nlohmann::json describe() const = 0;

@@ -35,6 +35,8 @@ class ScriptedModel : public Model {
     size_ = meta_.at("image_size").get<std::vector<int64_t>>();
   }
   std::string kind_name() const override { return "torchscript"; }
+  // "genreg_kind" of its genreg.json, when given.
+  std::string served_kind() const override { return meta_.value("genreg_kind", std::string("torchscript")); }
   ModelRole role() const override { return role_; }
   nlohmann::json describe() const override {
     auto d = meta_;

@@ -11,15 +11,9 @@ std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> cond
     const std::string& name) {
   return [name](const MethodSettings& s, const MethodPriors& p) -> ReconstructorPtr {
     const auto* model = dynamic_cast<const Model*>(p.conditional_generator.get());
-    // A TorchScript model names the kind it stands for (models/torchscript_model.h).
-    const auto kind = model == nullptr ? std::string()
-                      : model->kind_name() == "torchscript"
-                          ? model->describe().value("genreg_kind", std::string())
-                          : model->kind_name();
-    require(model == nullptr || kind == name, name, " needs a ", name, " model, not a ",
-            !kind.empty()      ? kind
-            : model != nullptr ? model->kind_name()
-                               : std::string());
+    // A TorchScript model serves the kind it was exported from (Model::served_kind).
+    require(model == nullptr || model->served_kind() == name, name, " needs a ", name, " model, not a ",
+            model == nullptr ? std::string() : model->served_kind());
     return std::make_shared<ConditionalSampling>(p.conditional_generator,
                                                  ConditionalSamplingOptions()
                                                      .samples(s.samples() > 0 ? s.samples() : 8)
