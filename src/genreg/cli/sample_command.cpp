@@ -75,7 +75,10 @@ void add_sample_command(CLI::App& app, Commands& commands) {
     }
     require(sample->count("--sampler") == 0 && sample->count("--steps") == 0,
             "--sampler and --steps are for diffusion models");
-    auto model = load_generator(a->generator, ctx.device());
+    // Any generator: genreg's kinds or a TorchScript generator (models/torchscript_model.h).
+    const auto loaded_generator = load_model(a->generator, ModelRole::generator, ctx.device());
+    const auto model = std::dynamic_pointer_cast<Generator>(loaded_generator);
+    require(static_cast<bool>(model), a->generator, " does not hold a generator");
     const auto z = model->sample_latent(a->count) * a->scale;
     const auto images = decode_in_chunks(*model, z);
     const auto ext = std::filesystem::path(a->out).extension().string();
@@ -84,12 +87,14 @@ void add_sample_command(CLI::App& app, Commands& commands) {
     else
       save_tensor(a->out, images);
     if (!a->latents.empty()) save_tensor(a->latents, z.to(torch::kCPU));
-    ctx.text() << "wrote " << a->count << " samples of " << a->generator << " (" << model->kind_name() << ", "
-               << model->config().arch << ") to " << a->out << "\n";
+    const auto description = loaded_generator->describe();
+    ctx.text() << "wrote " << a->count << " samples of " << a->generator << " ("
+               << loaded_generator->served_kind() << ", "
+               << description.value("arch", std::string("scripted")) << ") to " << a->out << "\n";
     ctx.emit({{"out", a->out},
               {"count", a->count},
               {"generator", a->generator},
-              {"model", model->config().to_json()},
+              {"model", description},
               {"mean_intensity", images.mean().item<double>()}});
   });
 }

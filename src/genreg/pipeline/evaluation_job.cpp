@@ -96,9 +96,18 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to
   const auto start = std::chrono::steady_clock::now();
   if (root) prepare_output_folder(job.out);
 
-  // Every checkpoint first, so that a bad one fails before any work.
-  std::vector<GenerativeModelPtr> models;
-  for (const auto& path : job.checkpoints) models.push_back(load_generator(path, job.device));
+  // Every checkpoint first, so that a bad one fails before any work. Any generator: genreg's kinds
+  // or a TorchScript generator (models/torchscript_model.h).
+  std::vector<GeneratorPtr> models;
+  std::vector<nlohmann::json> descriptions;
+  std::vector<std::string> kinds;
+  for (const auto& path : job.checkpoints) {
+    const auto model = load_model(path, ModelRole::generator, job.device);
+    models.push_back(std::dynamic_pointer_cast<Generator>(model));
+    require(static_cast<bool>(models.back()), path, " does not hold a generator");
+    descriptions.push_back(model->describe());
+    kinds.push_back(model->served_kind());
+  }
   require(job.diffusion_models.empty() || job.quality,
           "--diffusion-model joins the sample-quality table, which "
           "--no-quality turns off");
@@ -149,7 +158,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to
   std::vector<EvaluatedGenerator> evaluated;
   for (size_t k = 0; k < models.size(); ++k) {
     auto& model = models[k];
-    log << labels_out[k] << " (" << model->kind_name() << ", latent dim " << model->latent_dim() << ", "
+    log << labels_out[k] << " (" << kinds[k] << ", latent dim " << model->latent_dim() << ", "
         << job.checkpoints[k] << ")\n";
     EvaluationOptions eo;
     eo.projection(ProjectionOptions()
@@ -168,8 +177,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to
     log << "  A1 NRMSE mean " << e.metrics[3].summary.mean << " median "
         << median_value(e.metrics[3].per_image) << ", PSNR mean " << e.metrics[0].summary.mean << " dB ("
         << e.projection_seconds << " s)\n";
-    evaluated.push_back(
-        {labels_out[k], job.checkpoints[k], model->config().to_json(), std::move(e), nlohmann::json()});
+    evaluated.push_back({labels_out[k], job.checkpoints[k], descriptions[k], std::move(e), nlohmann::json()});
   }
   // The other ranks' share ends with the projections; rank 0 measures sample quality and writes.
   if (!root) return nlohmann::json();
