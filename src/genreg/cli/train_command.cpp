@@ -128,7 +128,6 @@ void add_train_command(CLI::App& app, Commands& commands) {
                         {"--log-every", positive_integer()},
                         {"--stop-after", positive_integer(100000)},
                         {"--depth", integer_in(1, 64)},
-
                         {"--diffusion-steps", integer_in(2, 100000)}});
   commands.add(train, [=](Context& ctx) {
     // Data parallelism: --nproc N starts N ranks of this same command; a rank joins the group.

@@ -344,7 +344,7 @@ MethodResult run_experiment_method(const ExperimentMethod& method, const MethodP
   const auto rec = make_method(method.method, settings(out.mu), priors);
   const auto lambda = torch::full({report.size()}, out.lambda, torch::kFloat64);
   const auto res =
-      sharded_reconstruct(options.group, *rec, report, lambda, options.batch, nullptr, options.log);
+      sharded_reconstruct(options.group, *rec, report, lambda, options.batch, nullptr, options.log, 30.0);
   out.x = res.x.to(torch::kCPU, torch::kFloat32);
   if (res.u.defined()) {
     out.gz = res.gz.to(torch::kCPU, torch::kFloat32);

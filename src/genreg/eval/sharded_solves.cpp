@@ -46,12 +46,13 @@ SweepResult sharded_sweep_lambdas(const ProcessGroupPtr& group, const Reconstruc
 
 Reconstruction sharded_reconstruct(const ProcessGroupPtr& group, const Reconstructor& method,
                                    const Measurements& m, const torch::Tensor& lambda, int64_t max_samples,
-                                   SolverSummary* summary, const ProgressLog& log) {
-  if (!shards(group, m.size())) return reconstruct(method, m, lambda, max_samples, summary, log);
+                                   SolverSummary* summary, const ProgressLog& log, double interval) {
+  if (!shards(group, m.size())) return reconstruct(method, m, lambda, max_samples, summary, log, interval);
   const auto start = std::chrono::steady_clock::now();
   const auto positions = shard_positions(*group, m.size());
-  auto out = reconstruct(method, m.select(positions.to(m.y.device())),
-                         lambda.index_select(0, positions.to(lambda.device())), max_samples, summary, log);
+  auto out =
+      reconstruct(method, m.select(positions.to(m.y.device())),
+                  lambda.index_select(0, positions.to(lambda.device())), max_samples, summary, log, interval);
   for (auto field : {&Reconstruction::x, &Reconstruction::gz, &Reconstruction::u, &Reconstruction::z,
                      &Reconstruction::objective, &Reconstruction::discrepancy, &Reconstruction::chosen,
                      &Reconstruction::restarts_x, &Reconstruction::samples, &Reconstruction::std})

@@ -22,6 +22,6 @@ SweepResult sharded_sweep_lambdas(const ProcessGroupPtr& group, const Reconstruc
 Reconstruction sharded_reconstruct(const ProcessGroupPtr& group, const Reconstructor& method,
                                    const Measurements& m, const torch::Tensor& lambda,
                                    int64_t max_samples = 2048, SolverSummary* summary = nullptr,
-                                   const ProgressLog& log = {});
+                                   const ProgressLog& log = {}, double interval = 2.0);
 
 }  // namespace genreg
