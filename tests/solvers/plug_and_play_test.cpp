@@ -79,6 +79,7 @@ PlugAndPlayOptions tight(double denoiser_sigma) {
       .max_iterations(20000)
       .tolerance(1e-12)
       .denoiser_sigma(denoiser_sigma)
+      .box(false)
       .data_prox(DataProxOptions().max_iterations(500).tolerance(1e-13));
 }
 
@@ -142,6 +143,41 @@ TEST_P(PlugAndPlayFixedPoint, HqsWithAConstantLevelReachesItsFixedPoint) {
     const auto x = torch::linalg_solve(eye + t * ata - p.w, rhs.unsqueeze(1)).squeeze(1);
     expect_close(z[b].flatten(), torch::matmul(p.w, x), 1e-7);
   }
+}
+
+// With the box [0, 1] and a separable linear denoiser W = w I (the prox of g(x) = (1/w - 1) ||x||^2 / 2),
+// P_[0,1](W v) is exactly prox_{g + i_[0,1]}(v), so ADMM's fixed point is the box-constrained
+// minimiser of D(x) + g(x) / tau, computed here by projected gradient descent. Binary images and a
+// weak prior put the unconstrained minimiser outside the box, so the constraint is active.
+TEST_P(PlugAndPlayFixedPoint, AdmmWithTheBoxMinimisesTheBoxConstrainedQuadratic) {
+  auto p = make_problem(GetParam(), 3);
+  torch::manual_seed(5);
+  p.x_true = (torch::rand({3, 1, kSide, kSide}, torch::kFloat64) > 0.5).to(torch::kFloat64);
+  p.y = p.op->apply(p.x_true) + p.sigma * torch::randn(p.op->apply(p.x_true).sizes(), torch::kFloat64);
+  const double w = 0.9, s = 0.5;
+  const auto eye = torch::eye(kPixels, torch::kFloat64);
+  const auto denoiser = std::make_shared<LinearDenoiser>(w * eye);
+  const DataFidelity data(p.op, p.y, p.sigma);
+  const auto x = PnpAdmm(denoiser, tight(s).box(true)).solve(data, kLambda);
+  const auto ata = torch::matmul(p.a.t(), p.a) / (p.sigma * p.sigma);
+  std::vector<torch::Tensor> r;
+  double outside = 0;
+  for (int64_t b = 0; b < 3; ++b) {
+    const double c = (1.0 / w - 1.0) * kLambda[b].item<double>() / (s * s);  // g / tau
+    const auto h = ata + c * eye;
+    const auto rhs = torch::matmul(p.a.t(), p.y[b].flatten()) / (p.sigma * p.sigma);
+    const auto free = torch::linalg_solve(h, rhs.unsqueeze(1)).squeeze(1);
+    outside = std::max(outside, (free - free.clamp(0, 1)).abs().max().item<double>());
+    // Projected gradient on the strongly convex quadratic: step 1 / ||H||.
+    const double step = 1.0 / torch::linalg_eigvalsh(h).max().item<double>();
+    auto v = torch::zeros({kPixels}, torch::kFloat64);
+    for (int i = 0; i < 20000; ++i) v = (v - step * (torch::mv(h, v) - rhs)).clamp(0, 1);
+    r.push_back(v);
+  }
+  EXPECT_GT(outside, 0.05) << "the box is not active: the test would not see it";
+  expect_close(x, torch::stack(r).view({3, 1, kSide, kSide}), 1e-6);
+  EXPECT_GE(x.min().item<double>(), 0.0);
+  EXPECT_LE(x.max().item<double>(), 1.0);
 }
 
 // cs: the data step by conjugate gradients; inpaint: in closed form (A^T A diagonal).

@@ -149,7 +149,10 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--out", a->job.out, "Output folder")->required();
   cmd->add_option("--iterations", a->iterations, "Maximum solver iterations (0: the method's default)");
   cmd->add_option("--tolerance", a->tolerance, "Solver stopping tolerance (0: the method's default)");
-  cmd->add_flag("--no-box", a->no_box, "TV: do not constrain the image to [0, 1]");
+  cmd->add_flag("--no-box", a->no_box, "TV and plug-and-play: do not constrain the image to [0, 1]");
+  cmd->add_option("--trace", a->job.trace,
+                  "Record PSNR and data discrepancy after every iteration on the first N report images at "
+                  "the chosen parameters (iterations.png, results.json \"iterations\"; solved once more)");
   cmd->add_option("--batch", a->job.batch,
                   "Samples solved at once: images x parameter values x restarts (the same in every command)")
       ->capture_default_str();
@@ -165,6 +168,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                       {"--zeta", real_in_closed(0.0, 1.0)},
                       {"--eta", real_in_closed(0.0, 1.0)},
                       {"--interval-scale", positive_real()},
+                      {"--trace", positive_integer(100000)},
                       {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });
 }

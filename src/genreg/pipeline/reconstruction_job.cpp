@@ -1,5 +1,6 @@
 #include "genreg/pipeline/reconstruction_job.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
@@ -7,8 +8,10 @@
 
 #include "genreg/core/error.h"
 #include "genreg/data/index_range.h"
+#include "genreg/eval/iteration_trace.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/eval/parameter_choice.h"
+#include "genreg/eval/sharded_solves.h"
 #include "genreg/eval/uncertainty.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/html_report.h"
@@ -21,7 +24,6 @@
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/operators/operator_spec.h"
-#include "genreg/eval/sharded_solves.h"
 #include "genreg/solvers/conditional_sampling.h"
 #include "genreg/solvers/diffusion_posterior.h"
 
@@ -200,6 +202,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   require(job.batch > 0, "--batch must be positive");
   require(std::isfinite(job.interval_scale) && job.interval_scale >= 0,
           "--interval-scale must be finite and positive, got ", job.interval_scale);
+  require(job.trace >= 0, "--trace must be a number of images (0: none), got ", job.trace);
   require(job.interval_scale == 0 || info.reads("samples"),
           "--interval-scale applies to posterior samplers (", job.method,
           " gives one reconstruction per image)");
@@ -540,6 +543,30 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     html.figure("restarts.png",
                 "objective, data discrepancy (with M sigma^2) and PSNR of each restart against lambda "
                 "(paper Figures 8, 9, 11)");
+  }
+  if (job.trace > 0) {
+    // The chosen parameters' iterations on the first report images, solved again with a callback
+    // (rank 0 alone).
+    const int64_t traced = std::min<int64_t>(job.trace, report_cpu.numel());
+    const auto index = report_cpu.narrow(0, 0, traced);
+    const auto trace = trace_iterations(
+        *method_for(mu), data.select(index.to(m.y.device())), lambda_per_image.index_select(0, index),
+        m.has_truth() ? m.x_true.index_select(0, index.to(m.x_true.device())) : torch::Tensor());
+    summary["iterations"] = trace.to_json();
+    os << "  traced " << traced << " images over " << trace.iteration.size() << " iterations: discrepancy "
+       << format_significant(trace.discrepancy.back(), 3) << " x the noise level";
+    if (!trace.psnr.empty()) {
+      const auto best = std::max_element(trace.psnr.begin(), trace.psnr.end());
+      os << ", psnr " << format_significant(trace.psnr.back(), 4) << " dB at the end, best "
+         << format_significant(*best, 4) << " at iteration "
+         << trace.iteration[static_cast<size_t>(best - trace.psnr.begin())];
+    }
+    os << "\n";
+    write_line_plot((fs::path(job.out) / "iterations.png").string(), trace.panels());
+    html.figure("iterations.png",
+                "mean PSNR and data discrepancy ||Ax - y||^2 / (M sigma^2) after every iteration on "
+                "the first " +
+                    std::to_string(traced) + " report images at the chosen parameters");
   }
   html.link("results.json", "results.json (settings; metrics per image and mean +- std)");
   html.write((fs::path(job.out) / "report.html").string());

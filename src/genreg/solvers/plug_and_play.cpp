@@ -21,7 +21,8 @@ torch::Tensor PlugAndPlayReconstructor::denoise(const torch::Tensor& x, const to
   torch::NoGradGuard no_grad;
   auto s = strength.to(torch::kCPU, torch::kFloat32);
   if (s.dim() == 0) s = s.expand({x.size(0)}).contiguous();
-  return denoiser_->denoise(x, s).to(x.device(), x.scalar_type());
+  auto z = denoiser_->denoise(x, s).to(x.device(), x.scalar_type());
+  return options_.box() ? z.clamp(0.0, 1.0) : z;
 }
 
 DataFidelity PlugAndPlayReconstructor::data_with_options(const DataFidelity& data) const {

@@ -10,8 +10,9 @@
 //             sigma; x_k = prox_{tau_k D}(z_{k-1}) with tau_k = s_k^2 / lambda (DPIR's
 //             alpha_k = lambda sigma^2 / s_k^2 in our scaling), z_k = D_{s_k}(x_k); returns z_K.
 //   pnp-admm  scaled ADMM (Venkatakrishnan et al. 2013; Chan et al. 2017) with a fixed strength s:
-//             x = prox_{tau D}(z - u), z = D_s(x + u), u += x - z, tau = s^2 / lambda. With a linear
-//             W = prox_g its fixed point minimises D(x) + g(x) / tau.
+//             x = prox_{tau D}(z - u), z = D_s(x + u), u += x - z, tau = s^2 / lambda; returns z
+//             (= x at the fixed point). With a linear W = prox_g its fixed point minimises
+//             D(x) + g(x) / tau.
 //   pnp-fista proximal gradient with FISTA momentum (Beck & Teboulle 2009) and the denoiser as the
 //             prox: x = D_s(v - gamma grad D(v)), gamma = 1 / L, L = ||A||^2 / sigma^2, and
 //             s = sqrt(gamma lambda) (prox_{gamma lambda R} = D_s).
@@ -19,6 +20,8 @@
 //             whose gradient is grad D(x) + lambda (x - D_s(x)) for a denoiser with a symmetric
 //             Jacobian; solved by the paper's fixed-point iteration (section 5.2)
 //             x_{k+1} = prox_{D / lambda}(D_s(x_k)), which needs no step size.
+// Every denoiser call is followed by the projection onto the image range [0, 1] unless `box` is off
+// (the options below), as TV's images are kept in [0, 1].
 #include <chrono>
 #include <memory>
 
@@ -38,12 +41,17 @@ struct PlugAndPlayOptions {
   // pnp-hqs: the schedule's start s_1; pnp-admm, red: the denoiser's fixed strength s; 0: the
   // measurement's sigma for pnp-admm and red, 0.2 (DPIR's 49/255) for pnp-hqs.
   TORCH_ARG(double, denoiser_sigma) = 0.0;
+  // Keep the denoiser's output in the image range [0, 1]: z = P_[0,1](D_s(v)). For a separable prior
+  // this is exactly prox_{s^2 (R + i_[0,1])}; for a network it removes the small negative and
+  // overshooting values that D_s leaves in flat regions (on shapes tomography they cost 0.09 of
+  // SSIM, BENCHMARKS.md "Plug-and-play"). Off: the unconstrained methods of the papers.
+  TORCH_ARG(bool, box) = true;
   // The data step's conjugate gradients (operators without a closed-form prox).
   TORCH_ARG(DataProxOptions, data_prox) = {};
 };
 
 // What the four methods share: the denoiser, the options, and a denoising call with one noise level
-// per sample that returns the caller's device and dtype without gradients.
+// per sample that returns the caller's device and dtype without gradients (in [0, 1] with `box`).
 class PlugAndPlayReconstructor : public Reconstructor {
  public:
   PlugAndPlayReconstructor(DenoiserPtr denoiser, PlugAndPlayOptions options);

@@ -15,6 +15,7 @@ PlugAndPlayOptions options_for(const MethodSettings& s, int64_t default_iteratio
   o.max_iterations(s.iterations() > 0 ? s.iterations() : default_iterations);
   if (s.tolerance() > 0) o.tolerance(s.tolerance());
   o.denoiser_sigma(s.denoiser_sigma());
+  o.box(s.box());
   return o;
 }
 
@@ -63,7 +64,7 @@ GENREG_REGISTER_METHOD(pnp_hqs,
                            "half-quadratic splitting with a denoiser, DPIR's schedule of K noise levels "
                            "from --denoiser-sigma (0.2) down to the measurement's (Zhang et al. 2021)",
                            ModelRole::denoiser,
-                           {"lambda", "iterations", "denoiser_sigma"},
+                           {"lambda", "iterations", "denoiser_sigma", "no_box"},
                            factory<PnpHqs>(8),
                            "PnP-HQS"});
 GENREG_REGISTER_METHOD(pnp_admm,
@@ -72,7 +73,7 @@ GENREG_REGISTER_METHOD(pnp_admm,
                            "ADMM with a denoiser of fixed strength --denoiser-sigma (default: "
                            "the measurement's sigma) as the prior's prox (Venkatakrishnan et al. 2013)",
                            ModelRole::denoiser,
-                           {"lambda", "iterations", "tolerance", "denoiser_sigma"},
+                           {"lambda", "iterations", "tolerance", "denoiser_sigma", "no_box"},
                            factory<PnpAdmm>(100),
                            "PnP-ADMM"});
 GENREG_REGISTER_METHOD(pnp_fista,
@@ -80,7 +81,7 @@ GENREG_REGISTER_METHOD(pnp_fista,
                                   "accelerated proximal gradient with the denoiser as the prox, strength "
                                   "sqrt(lambda) sigma / ||A|| (Beck & Teboulle 2009; Kamilov et al. 2017)",
                                   ModelRole::denoiser,
-                                  {"lambda", "iterations", "tolerance"},
+                                  {"lambda", "iterations", "tolerance", "no_box"},
                                   factory<PnpFista>(100),
                                   "PnP-FISTA"});
 GENREG_REGISTER_METHOD(red, MethodInfo{
@@ -88,7 +89,7 @@ GENREG_REGISTER_METHOD(red, MethodInfo{
                                 "regularisation by denoising, min D(x) + lambda/2 <x, x - D(x)>, fixed-point "
                                 "iteration (Romano et al. 2017)",
                                 ModelRole::denoiser,
-                                {"lambda", "iterations", "tolerance", "denoiser_sigma"},
+                                {"lambda", "iterations", "tolerance", "denoiser_sigma", "no_box"},
                                 factory<RegularisationByDenoising>(100),
                                 "RED"});
 GENREG_REGISTER_METHOD(denoiser,
@@ -96,7 +97,7 @@ GENREG_REGISTER_METHOD(denoiser,
                                   "the denoiser applied once to denoise measurements at their noise level "
                                   "(or --denoiser-sigma)",
                                   ModelRole::denoiser,
-                                  {"denoiser_sigma"},
+                                  {"denoiser_sigma", "no_box"},
                                   factory<DenoiserOnce>(1),
                                   "denoiser"});
 

@@ -29,11 +29,12 @@ torch::Tensor PnpAdmm::solve(const DataFidelity& given, const torch::Tensor& lam
     u = stop.keep_done(u, u + x_next - z_next);
     z = stop.keep_done(z, z_next);
     x = stop.step(x, x_next);
-    if (callback && !callback(k, x, data.value(x))) break;
+    if (callback && !callback(k, z, data.value(z))) break;
     if (stop.all_done()) break;
   }
-  report(summary, stop, data.value(x), start);
-  return x;
+  // z, the prior's side (in the box when asked): at the fixed point x = z.
+  report(summary, stop, data.value(z), start);
+  return z;
 }
 
 }  // namespace genreg
