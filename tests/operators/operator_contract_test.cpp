@@ -6,7 +6,7 @@
 
 using namespace genreg;
 
-namespace {
+namespace operator_contract_test {
 
 struct Case {
   std::string spec;
@@ -34,8 +34,6 @@ std::vector<Case> cases() {
 void PrintTo(const Case& c, std::ostream* os) { *os << c.spec << " on " << c.height << "x" << c.width; }
 
 class OperatorContract : public ::testing::TestWithParam<Case> {};
-
-}  // namespace
 
 TEST_P(OperatorContract, AdjointIsExactInDoublePrecision) {
   const auto c = GetParam();
@@ -135,3 +133,5 @@ TEST(Operators, CompositionAndScalingKeepExactAdjoints) {
   EXPECT_NEAR(scale(cs, 3.0)->norm(), 3.0, 1e-6);
   EXPECT_THROW(compose(cs, make_operator("cs:40", 8, 8)), genreg::Error);  // (B,40) is not an image
 }
+
+}  // namespace operator_contract_test

@@ -21,7 +21,7 @@ struct ParallelArgs {
   // index, the rank takes device LOCAL_RANK.
   bool launch_or_join(const CLI::App& command, Context& ctx);
   ProcessGroupPtr group;
-  bool root() const { return !group || group->rank() == 0; }
+  bool root() const { return is_root(group); }
 };
 
 }  // namespace genreg::cli

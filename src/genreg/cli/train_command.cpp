@@ -134,9 +134,9 @@ void add_train_command(CLI::App& app, Commands& commands) {
     auto parallel = a->parallel;
     if (parallel.launch_or_join(*train, ctx)) return;
     const auto& group = parallel.group;
-    const bool root = parallel.root();
-    std::ostream discard(nullptr);
-    std::ostream& text = root ? ctx.text() : discard;
+    const RootLog root_log(parallel.group, ctx.text());
+    const bool root = root_log.root();
+    std::ostream& text = root_log.stream();
     ModelRegistry::instance().at(a->kind);                         // names the model kinds
     const auto& recipe = TrainingRecipes::instance().at(a->kind);  // and those that train
     std::string conditional;

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 
 namespace genreg {
@@ -71,6 +72,27 @@ class ProcessGroup {
 };
 
 using ProcessGroupPtr = std::shared_ptr<ProcessGroup>;
+
+// True on the process that prints and writes a job's files: rank 0 of `group`, or the only process
+// when there is no group.
+inline bool is_root(const ProcessGroupPtr& group) { return !group || group->rank() == 0; }
+
+// Where a job prints its progress: `os` on the root, and on the other ranks a stream that drops
+// every line (they would repeat rank 0's).
+class RootLog {
+ public:
+  RootLog(const ProcessGroupPtr& group, std::ostream& os)
+      : root_(is_root(group)), os_(root_ ? &os : &discard_) {}
+  RootLog(const RootLog&) = delete;
+  RootLog& operator=(const RootLog&) = delete;
+  bool root() const { return root_; }
+  std::ostream& stream() const { return *os_; }
+
+ private:
+  bool root_;
+  mutable std::ostream discard_{nullptr};
+  std::ostream* os_;
+};
 
 // Rows [begin, end) of `count` that rank `rank` of `size` takes: contiguous shards whose sizes
 // differ by at most one, in rank order.

@@ -152,10 +152,7 @@ Reconstruction reconstruct(const Reconstructor& method, const Measurements& m, c
     return torch::cat(list);
   };
   Reconstruction out;
-  for (auto field : {&Reconstruction::x, &Reconstruction::gz, &Reconstruction::u, &Reconstruction::z,
-                     &Reconstruction::objective, &Reconstruction::discrepancy, &Reconstruction::chosen,
-                     &Reconstruction::restarts_x, &Reconstruction::samples, &Reconstruction::std})
-    out.*field = cat(field);
+  for (auto field : kReconstructionFields) out.*field = cat(field);
   // A result holding NaN or inf is a failure, not a result (a lambda far too large, a diverged
   // step): name the method, the image and its lambda.
   const auto finite = torch::isfinite(out.x).flatten(1).all(1).to(torch::kCPU);

@@ -53,10 +53,7 @@ Reconstruction sharded_reconstruct(const ProcessGroupPtr& group, const Reconstru
   auto out =
       reconstruct(method, m.select(positions.to(m.y.device())),
                   lambda.index_select(0, positions.to(lambda.device())), max_samples, summary, log, interval);
-  for (auto field : {&Reconstruction::x, &Reconstruction::gz, &Reconstruction::u, &Reconstruction::z,
-                     &Reconstruction::objective, &Reconstruction::discrepancy, &Reconstruction::chosen,
-                     &Reconstruction::restarts_x, &Reconstruction::samples, &Reconstruction::std})
-    out.*field = gather(*group, out.*field);
+  for (auto field : kReconstructionFields) out.*field = gather(*group, out.*field);
   if (summary)
     summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

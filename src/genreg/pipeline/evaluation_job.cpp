@@ -81,9 +81,9 @@ EmdReference reference_emd(const torch::Tensor& emd_images, const torch::Tensor&
 }  // namespace
 
 nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to) {
-  const bool root = !job.group || job.group->rank() == 0;
-  std::ostream discard(nullptr);
-  std::ostream& log = root ? log_to : discard;
+  const RootLog root_log(job.group, log_to);
+  const bool root = root_log.root();
+  std::ostream& log = root_log.stream();
   require(!job.checkpoints.empty(), "give --generator FILE or --compare FILE...");
   require(job.count >= 3, "--count must be at least 3");
   require(job.emd_count >= 1 && job.emd_count <= 10000, "--emd-count must be in 1..10000");

@@ -132,7 +132,7 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
     run.dataset = spec.train_dataset;
     run.terminal = a.terminal;
     run.group = a.group;
-    if (!a.group || a.group->rank() == 0) fs::create_directories(folder);
+    if (is_root(a.group)) fs::create_directories(folder);
     os << "training " << kind << " on " << train.size() << " " << spec.train_dataset << " images ("
        << options.epochs() << " epochs; checkpoint " << path << ")\n";
     // Conditional kinds train on pairs simulated with the experiment's acquisition (test pairs from
@@ -259,9 +259,9 @@ std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
 
 nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArgs& a, std::ostream& log_to) {
   // Rank 0 (or the only process) prints and writes; the other ranks train and solve their shares.
-  const bool root = !a.group || a.group->rank() == 0;
-  std::ostream discard(nullptr);
-  std::ostream& os = root ? log_to : discard;
+  const RootLog root_log(a.group, log_to);
+  const bool root = root_log.root();
+  std::ostream& os = root_log.stream();
   require(!a.out.empty(), "no output folder given");
   require(a.restarts >= 0, "--restarts must not be negative");
   require(a.iterations >= 1, "--iterations must be at least 1");

@@ -81,9 +81,9 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
   require(!a.out.empty(), "no output folder given");
   // With a process group every acquisition's experiment runs on all ranks (run_experiment); rank 0
   // alone prints, tabulates and writes.
-  const bool root = !a.group || a.group->rank() == 0;
-  std::ostream discard(nullptr);
-  std::ostream& os = root ? log_to : discard;
+  const RootLog root_log(a.group, log_to);
+  const bool root = root_log.root();
+  std::ostream& os = root_log.stream();
   const auto start = std::chrono::steady_clock::now();
   std::vector<OperatorShiftPart> selected;
   for (const auto& part : operator_shift_parts())

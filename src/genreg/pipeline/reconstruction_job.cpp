@@ -195,9 +195,9 @@ std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& valid
 nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log_to) {
   // In a process group every rank solves its share of the images (eval/sharded_solves.h) and
   // rank 0 alone prints, writes and returns the document.
-  const bool root = !job.group || job.group->rank() == 0;
-  std::ostream discard(nullptr);
-  std::ostream& os = root ? log_to : discard;
+  const RootLog root_log(job.group, log_to);
+  const bool root = root_log.root();
+  std::ostream& os = root_log.stream();
   const auto& info = MethodRegistry::instance().at(job.method);
   require(job.batch > 0, "--batch must be positive");
   require(std::isfinite(job.interval_scale) && job.interval_scale >= 0,

@@ -22,6 +22,15 @@ struct Reconstruction {
   torch::Tensor std;          // (B, 1, H, W) per-pixel standard deviation of the samples
 };
 
+// Every per-image field above, for the code that splits or joins reconstructions along the batch
+// (chunked solves in eval/parameter_choice.cpp, ranks' shards in eval/sharded_solves.cpp): a field
+// added to the struct belongs here too.
+inline constexpr torch::Tensor Reconstruction::*kReconstructionFields[] = {
+    &Reconstruction::x,      &Reconstruction::gz,         &Reconstruction::u,
+    &Reconstruction::z,      &Reconstruction::objective,  &Reconstruction::discrepancy,
+    &Reconstruction::chosen, &Reconstruction::restarts_x, &Reconstruction::samples,
+    &Reconstruction::std};
+
 // The result of a sampling method from its samples (B, K, 1, H, W): their mean as x, their per-pixel
 // standard deviation (unbiased; zeros for K = 1), and the mean's objective and discrepancy under
 // `data` as its one start.

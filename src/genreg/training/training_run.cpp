@@ -171,10 +171,10 @@ TrainingRunSummary run_training(const nlohmann::json& description, const TrainOp
                                 const TrainingRunOptions& run, torch::Device device, std::ostream& log_to) {
   namespace fs = std::filesystem;
   // Rank 0 (or the only process) writes every file and line; the other ranks only train.
-  const bool root = !run.group || run.group->rank() == 0;
   const int ranks = run.group ? run.group->size() : 1;
-  std::ostream discard(nullptr);
-  std::ostream& log = root ? log_to : discard;
+  const RootLog root_log(run.group, log_to);
+  const bool root = root_log.root();
+  std::ostream& log = root_log.stream();
   check_output_file(run.checkpoint, {".pt"}, "checkpoint");
   if (root) {
     prepare_output_folder(run.log_dir, run.resume ? PreviousRun::keep : PreviousRun::clear);
