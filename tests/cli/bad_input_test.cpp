@@ -9,7 +9,7 @@
 #include "genreg/io/tensor_file.h"
 #include "test_support.h"
 
-namespace {
+namespace bad_input_test {
 
 using genreg::testing::run_genreg;
 using genreg::testing::TempDir;
@@ -229,4 +229,4 @@ TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
   }
 }
 
-}  // namespace
+}  // namespace bad_input_test

@@ -9,7 +9,7 @@
 
 using namespace genreg;
 
-namespace {
+namespace data_fidelity_prox_test {
 
 struct ProxCase {
   std::string spec;
@@ -27,8 +27,6 @@ torch::Tensor dense_matrix(const LinearOperator& op) {
   const auto basis = torch::eye(n, torch::kFloat64).view(batched_shape(n, op.domain_shape()));
   return op.apply(basis).flatten(1).t().contiguous();
 }
-
-}  // namespace
 
 TEST_P(DataFidelityProx, EqualsTheDenseSolveOfItsDefinition) {
   const auto c = GetParam();
@@ -82,3 +80,5 @@ TEST(DataFidelityProxArguments, RejectsNonPositiveOrNonFiniteSteps) {
   EXPECT_THROW(data.prox(x, torch::tensor({1.0, std::nan("")})), genreg::Error);
   EXPECT_THROW(data.prox(x, torch::tensor({1.0, 1.0, 1.0})), genreg::Error);
 }
+
+}  // namespace data_fidelity_prox_test

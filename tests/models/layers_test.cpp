@@ -8,7 +8,7 @@
 #include "genreg/models/architecture.h"
 
 namespace genreg {
-namespace {
+namespace layers_test {
 
 struct TConvCase {
   int64_t in, out, kernel, stride, padding, output_padding, size;
@@ -131,5 +131,5 @@ TEST(Architecture, RejectsSizesItCannotBuild) {
   EXPECT_THROW(make_decoder(config), Error);
 }
 
-}  // namespace
+}  // namespace layers_test
 }  // namespace genreg
