@@ -34,7 +34,7 @@ struct MethodSettings {
   // Iteration budget and stopping tolerance; 0 keeps the method's own default.
   TORCH_ARG(int64_t, iterations) = 0;
   TORCH_ARG(double, tolerance) = 0.0;
-  // TV: constrain x to [0, 1].
+  // TV and plug-and-play: constrain x (plug-and-play: each denoised image) to [0, 1].
   TORCH_ARG(bool, box) = true;
   // Generative regularisers: restarts, mu, prior, optimizer, inner iterations, seed.
   TORCH_ARG(GenerativeOptions, generative) = {};
