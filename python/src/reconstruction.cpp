@@ -71,15 +71,17 @@ MethodSettings parse_settings(const py::dict& given, std::vector<std::string>& n
       s.eta(real(0, false));
     else if (key == "large_variance")
       s.large_variance(value.cast<bool>());
+    else if (key == "clip")
+      s.clip(value.cast<bool>());
     else if (key == "solver")
       s.solver(value.cast<std::string>());
     else if (key == "allow_operator_shift")
       s.allow_operator_shift(value.cast<bool>());
     else
-      fail(
-          "unknown setting '", key,
-          "' (settings: restarts, mu, prior, optimizer, adam_lr, iterations, tolerance, inner_iterations, "
-          "no_box, denoiser_sigma, samples, steps, zeta, eta, large_variance, solver, allow_operator_shift)");
+      fail("unknown setting '", key,
+           "' (settings: restarts, mu, prior, optimizer, adam_lr, iterations, tolerance, inner_iterations, "
+           "no_box, denoiser_sigma, samples, steps, zeta, eta, large_variance, clip, solver, "
+           "allow_operator_shift)");
   }
   g.seed(seed);
   return s.generative(g).seed(seed);

@@ -186,6 +186,11 @@ TEST_F(BadInputTest, EveryClassIsOneLineAndExitTwoWithoutHangOrOutput) {
        "dps needs positive, finite lambda"},
       {"reconstruct --measurements {m} --method tv --lambda 1 --samples 4 --out {out}",
        "--samples is not used by tv"},
+      {"reconstruct --measurements {m} --method diffpir --lambda 1 --diffusion-model {ddpm} --clip yes --out "
+       "{out}",
+       "--clip"},
+      {"reconstruct --measurements {m} --method tv --lambda 1 --clip on --out {out}",
+       "--clip is not used by tv"},
       {"reconstruct --measurements {m} --method ddrm --diffusion-model {ddpm} --out {out}",
        "ddrm needs an operator with an SVD in closed form"},
       {"reconstruct --measurements {m} --method ddrm --diffusion-model {ddpm} --eta 1.5 --out {out}",

@@ -21,7 +21,7 @@ Reconstruction draw(const std::shared_ptr<GaussianNoisePredictor>& prior,
                     const testing::LinearGaussianProblem& p, int64_t steps = 20, double eta = 0.85,
                     int64_t samples = 2000) {
   DiffusionPosteriorOptions o;
-  o.samples(samples).steps(steps).eta(eta).seed(5).clip(false);
+  o.samples(samples).steps(steps).eta(eta).seed(5).clip(false).box(false);
   DenoisingDiffusionRestoration ddrm(prior, o);
   // DDRM reads no lambda: any value, 0 included, is ignored.
   return ddrm.reconstruct(DataFidelity(p.op, p.y, p.sigma), torch::zeros({1}, torch::kFloat64));

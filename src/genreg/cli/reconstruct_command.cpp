@@ -1,6 +1,7 @@
 // genreg reconstruct: parses its options into a ReconstructionJob (pipeline/reconstruction_job.h)
 // and runs it. Options a method does not read are refused, naming the ones it does.
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "genreg/cli/cli.h"
@@ -17,7 +18,7 @@ struct ReconstructArgs {
   int64_t iterations = 0, restarts = 1, inner_iterations = 20, samples = 0, steps = 0;
   double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0, eta = -1.0;
   bool no_box = false, large_variance = false, allow_operator_shift = false;
-  std::string prior = "l2", optimizer = "backtracking", solver = "heun";
+  std::string prior = "l2", optimizer = "backtracking", solver = "heun", clip;
   ParallelArgs parallel;
 };
 
@@ -43,6 +44,7 @@ std::vector<std::string> given_settings(const CLI::App& cmd) {
       {"--zeta", "zeta"},
       {"--eta", "eta"},
       {"--large-variance", "large_variance"},
+      {"--clip", "clip"},
       {"--solver", "solver"},
       {"--allow-operator-shift", "allow_operator_shift"}};
   std::vector<std::string> given;
@@ -67,6 +69,8 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
       .optimizer(a.optimizer)
       .adam_lr(a.adam_lr)
       .inner_iterations(a.inner_iterations);
+  // --clip on|off (checked while parsing); absent: the method's default.
+  const auto clip = a.clip.empty() ? std::nullopt : std::optional<bool>(a.clip == "on");
   a.job.settings = MethodSettings()
                        .iterations(a.iterations)
                        .tolerance(a.tolerance)
@@ -78,6 +82,7 @@ void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
                        .zeta(a.zeta)
                        .eta(a.eta)
                        .large_variance(a.large_variance)
+                       .clip(clip)
                        .solver(a.solver)
                        .allow_operator_shift(a.allow_operator_shift);
   a.job.device = ctx.device();
@@ -121,6 +126,10 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_flag(
       "--large-variance", a->large_variance,
       "dps: ancestral noise at the step's beta (Ho et al.'s upper bound) instead of the posterior's");
+  cmd->add_option("--clip", a->clip,
+                  "Posterior samplers: on or off, clip Tweedie's x0 to the data's range at each step "
+                  "(default dps, ddrm on; diffpir off)")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 0.3)");
   cmd->add_option("--eta", a->eta, "ddrm: share of fresh noise per step in [0, 1] (default 0.85)");
   cmd->add_option(
@@ -149,7 +158,9 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--out", a->job.out, "Output folder")->required();
   cmd->add_option("--iterations", a->iterations, "Maximum solver iterations (0: the method's default)");
   cmd->add_option("--tolerance", a->tolerance, "Solver stopping tolerance (0: the method's default)");
-  cmd->add_flag("--no-box", a->no_box, "TV and plug-and-play: do not constrain the image to [0, 1]");
+  cmd->add_flag("--no-box", a->no_box,
+                "TV and plug-and-play: do not constrain the image to [0, 1]; posterior samplers: do not "
+                "clamp the samples to [0, 1]");
   cmd->add_option("--trace", a->job.trace,
                   "Record PSNR and data discrepancy after every iteration on the first N report images at "
                   "the chosen parameters (iterations.png, results.json \"iterations\"; solved once more)");

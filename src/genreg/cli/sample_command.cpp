@@ -52,12 +52,12 @@ void add_sample_command(CLI::App& app, Commands& commands) {
       require(sample->count("--scale") == 0 && a->latents.empty(),
               "--scale and --latents are for generators");
       const auto size = loaded->image_size();
-      const auto images =
-          sample_prior(dynamic_cast<NoisePredictor&>(*loaded), a->count, size[0], size[1], ctx.device(),
-                       PriorSamplingOptions()
-                           .steps(a->steps)
-                           .eta(a->sampler == "ddpm" ? 1.0 : 0.0)
-                           .seed(ctx.options().seed));
+      const auto images = sample_prior(*model_as<NoisePredictor>(loaded, a->generator), a->count, size[0],
+                                       size[1], ctx.device(),
+                                       PriorSamplingOptions()
+                                           .steps(a->steps)
+                                           .eta(a->sampler == "ddpm" ? 1.0 : 0.0)
+                                           .seed(ctx.options().seed));
       const auto ext = std::filesystem::path(a->out).extension().string();
       if (ext == ".png")
         write_image_grid(a->out, images, GridOptions().columns(a->columns));
@@ -76,9 +76,8 @@ void add_sample_command(CLI::App& app, Commands& commands) {
     require(sample->count("--sampler") == 0 && sample->count("--steps") == 0,
             "--sampler and --steps are for diffusion models");
     // Any generator: genreg's kinds or a TorchScript generator (models/torchscript_model.h).
-    const auto loaded_generator = load_model(a->generator, ModelRole::generator, ctx.device());
-    const auto model = std::dynamic_pointer_cast<Generator>(loaded_generator);
-    require(static_cast<bool>(model), a->generator, " does not hold a generator");
+    check_role(*loaded, ModelRole::generator, a->generator);
+    const auto model = model_as<Generator>(loaded, a->generator);
     const auto z = model->sample_latent(a->count) * a->scale;
     const auto images = decode_in_chunks(*model, z);
     const auto ext = std::filesystem::path(a->out).extension().string();
@@ -87,10 +86,9 @@ void add_sample_command(CLI::App& app, Commands& commands) {
     else
       save_tensor(a->out, images);
     if (!a->latents.empty()) save_tensor(a->latents, z.to(torch::kCPU));
-    const auto description = loaded_generator->describe();
-    ctx.text() << "wrote " << a->count << " samples of " << a->generator << " ("
-               << loaded_generator->served_kind() << ", "
-               << description.value("arch", std::string("scripted")) << ") to " << a->out << "\n";
+    const auto description = loaded->describe();
+    ctx.text() << "wrote " << a->count << " samples of " << a->generator << " (" << loaded->served_kind()
+               << ", " << description.value("arch", std::string("scripted")) << ") to " << a->out << "\n";
     ctx.emit({{"out", a->out},
               {"count", a->count},
               {"generator", a->generator},

@@ -183,10 +183,14 @@ ModelPtr load_model(const std::string& path, torch::Device device) {
   return model;
 }
 
+void check_role(const Model& model, ModelRole role, const std::string& path) {
+  require(model.role() == role, path, " holds a ", to_string(model.role()), " (", model.kind_name(),
+          "), not a ", to_string(role));
+}
+
 ModelPtr load_model(const std::string& path, ModelRole role, torch::Device device) {
   auto model = load_model(path, device);
-  require(model->role() == role, path, " holds a ", to_string(model->role()), " (", model->kind_name(),
-          "), not a ", to_string(role));
+  check_role(*model, role, path);
   return model;
 }
 

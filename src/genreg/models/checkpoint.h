@@ -7,9 +7,11 @@
 // "kind", "role", "model" (JSON), "weights" (name -> tensor), "training" (JSON) and "optimizers"
 // (name -> serialised LibTorch optimiser); generators also carry arch, height, width, latent_dim.
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "genreg/core/error.h"
 #include "genreg/models/generative_model.h"
 #include "genreg/models/model.h"
 
@@ -37,6 +39,18 @@ ModelPtr load_model(const std::string& path, torch::Device device = torch::kCPU)
 
 // A model of `role`; a checkpoint of another role is a clear error naming both.
 ModelPtr load_model(const std::string& path, ModelRole role, torch::Device device = torch::kCPU);
+// The same check for a model already loaded from `path`.
+void check_role(const Model& model, ModelRole role, const std::string& path);
+
+// `model` (loaded from `path`) through the interface that its role's users call: Generator,
+// Denoiser, NoisePredictor or ConditionalGenerator. A model that does not offer it is a clear error.
+template <class Interface>
+std::shared_ptr<Interface> model_as(const ModelPtr& model, const std::string& path) {
+  auto typed = std::dynamic_pointer_cast<Interface>(model);
+  require(typed != nullptr, path, " does not hold a ", to_string(model->role()), " genreg can use (",
+          model->kind_name(), ")");
+  return typed;
+}
 
 // A model of the generator role; a checkpoint of another role is a clear error naming it.
 GenerativeModelPtr load_generator(const std::string& path, torch::Device device = torch::kCPU);

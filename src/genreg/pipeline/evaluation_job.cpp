@@ -103,8 +103,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to
   std::vector<std::string> kinds;
   for (const auto& path : job.checkpoints) {
     const auto model = load_model(path, ModelRole::generator, job.device);
-    models.push_back(std::dynamic_pointer_cast<Generator>(model));
-    require(static_cast<bool>(models.back()), path, " does not hold a generator");
+    models.push_back(model_as<Generator>(model, path));
     descriptions.push_back(model->describe());
     kinds.push_back(model->served_kind());
   }
@@ -115,7 +114,7 @@ nlohmann::json run_evaluation_job(const EvaluationJob& job, std::ostream& log_to
   std::vector<std::shared_ptr<NoisePredictor>> diffusion;
   for (const auto& path : job.diffusion_models) {
     const auto loaded = load_model(path, ModelRole::noise_predictor, job.device);
-    auto model = std::dynamic_pointer_cast<NoisePredictor>(loaded);
+    auto model = model_as<NoisePredictor>(loaded, path);
     require(loaded->image_size() == models.front()->image_size(), path, " makes images of another size than ",
             job.checkpoints.front());
     require(job.diffusion_steps <= model->steps(), "--diffusion-steps exceeds the ", model->steps(),

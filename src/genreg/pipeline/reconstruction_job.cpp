@@ -244,31 +244,23 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   MethodPriors priors;
   if (info.needs == ModelRole::generator) {
     // Any generator: genreg's kinds or TorchScript (models/torchscript_model.h).
-    auto model =
-        std::dynamic_pointer_cast<Generator>(load_model(job.generator, ModelRole::generator, job.device));
-    require(model != nullptr, job.generator, " does not hold a generator");
-    check_generator_size(*model, m.height, m.width, "the images of " + job.measurements);
-    priors.generator = model;
+    priors.generator =
+        model_as<Generator>(load_model(job.generator, ModelRole::generator, job.device), job.generator);
+    check_generator_size(*priors.generator, m.height, m.width, "the images of " + job.measurements);
   }
-  if (info.needs == ModelRole::denoiser) {
-    auto model = load_model(job.denoiser, ModelRole::denoiser, job.device);
-    priors.denoiser = std::dynamic_pointer_cast<Denoiser>(model);
-    require(static_cast<bool>(priors.denoiser), job.denoiser, " does not hold a denoiser");
-  }
+  if (info.needs == ModelRole::denoiser)
+    priors.denoiser =
+        model_as<Denoiser>(load_model(job.denoiser, ModelRole::denoiser, job.device), job.denoiser);
   if (info.needs == ModelRole::noise_predictor) {
     auto model = load_model(job.diffusion, ModelRole::noise_predictor, job.device);
     require(model->image_size() == std::vector<int64_t>{m.height, m.width}, job.diffusion, " was trained on ",
             model->image_size()[0], "x", model->image_size()[1], " images, not the ", m.height, "x", m.width,
             " images of ", job.measurements);
-    priors.noise_predictor = std::dynamic_pointer_cast<NoisePredictor>(model);
-    require(static_cast<bool>(priors.noise_predictor), job.diffusion, " does not hold a noise predictor");
+    priors.noise_predictor = model_as<NoisePredictor>(model, job.diffusion);
   }
-  if (info.needs == ModelRole::conditional_generator) {
-    auto model = load_model(job.conditional, ModelRole::conditional_generator, job.device);
-    priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
-    require(static_cast<bool>(priors.conditional_generator), job.conditional,
-            " does not hold a conditional model");
-  }
+  if (info.needs == ModelRole::conditional_generator)
+    priors.conditional_generator = model_as<ConditionalGenerator>(
+        load_model(job.conditional, ModelRole::conditional_generator, job.device), job.conditional);
   const bool reads_mu = info.reads("mu");
   const std::vector<double> mus = !job.mu_grid.empty() ? parse_lambda_grid(job.mu_grid)
                                                        : std::vector<double>{parse_number(job.mu, "--mu")};
@@ -328,6 +320,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
       if (info.reads("zeta")) summary["zeta"] = sampler->options().zeta();
       if (info.reads("eta")) summary["eta"] = sampler->options().eta();
       if (sampler->options().large_variance()) summary["large_variance"] = true;
+      summary["clip"] = sampler->clips();
+      summary["box"] = sampler->options().box();
     }
   }
   if (priors.conditional_generator) {

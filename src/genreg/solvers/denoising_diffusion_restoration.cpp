@@ -72,7 +72,7 @@ torch::Tensor DenoisingDiffusionRestoration::sample(const DataFidelity& data, co
     const double a = abar[t].item<double>(), a_prev = t_prev < 0 ? 1.0 : abar[t_prev].item<double>();
     const auto eps = model_->predict_noise(x, torch::full({n}, t, torch::kLong));
     auto x0 = predict_x0(x, eps, a);
-    if (options_.clip()) x0 = x0.clamp(-1.0, 1.0);
+    if (clips()) x0 = x0.clamp(-1.0, 1.0);
     if (callback) {
       const auto estimate = to_image_space(x0);
       callback(static_cast<int64_t>(k) + 1, estimate, data.value(estimate.to(y.scalar_type())));
@@ -101,7 +101,7 @@ torch::Tensor DenoisingDiffusionRestoration::sample(const DataFidelity& data, co
     x = std::sqrt(a_prev) * basis.from(next);
   }
   const auto out = to_image_space(x);
-  return options_.clip() ? out.clamp(0.0, 1.0) : out;
+  return options_.box() ? out.clamp(0.0, 1.0) : out;
 }
 
 }  // namespace genreg

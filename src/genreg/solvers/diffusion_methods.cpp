@@ -18,6 +18,8 @@ DiffusionPosteriorOptions options_for(const MethodSettings& s, int64_t default_s
   if (s.eta() >= 0) o.eta(s.eta());
   o.seed(s.seed());
   o.large_variance(s.large_variance());
+  o.clip(s.clip());
+  o.box(s.box());
   return o;
 }
 
@@ -39,7 +41,7 @@ GENREG_REGISTER_METHOD(dps,
                                   "diffusion posterior sampling, ancestral steps with the gradient of "
                                   "||y - A x0(x_t)|| through the network, step 1/lambda (Chung et al. 2023)",
                                   ModelRole::noise_predictor,
-                                  {"lambda", "samples", "steps", "large_variance"},
+                                  {"lambda", "samples", "steps", "large_variance", "clip", "no_box"},
                                   factory<DiffusionPosteriorSampling>(250),
                                   "DPS"});
 // DiffPIR: 100 steps, zeta 0.3 (Zhu et al. 2023, section 5).
@@ -48,7 +50,7 @@ GENREG_REGISTER_METHOD(diffpir,
                                   "DiffPIR, the data prox on Tweedie's x0 at every step, weight lambda as "
                                   "pnp-hqs, fresh-noise share zeta (Zhu et al. 2023)",
                                   ModelRole::noise_predictor,
-                                  {"lambda", "samples", "steps", "zeta"},
+                                  {"lambda", "samples", "steps", "zeta", "clip", "no_box"},
                                   factory<DiffPir>(100),
                                   "DiffPIR"});
 
@@ -59,7 +61,7 @@ GENREG_REGISTER_METHOD(ddrm,
                                   "measurement in each component as its noise allows (Kawar et al. 2022; "
                                   "denoise, inpaint, mri)",
                                   ModelRole::noise_predictor,
-                                  {"samples", "steps", "eta"},
+                                  {"samples", "steps", "eta", "clip", "no_box"},
                                   factory<DenoisingDiffusionRestoration>(20),
                                   "DDRM"});
 

@@ -128,7 +128,7 @@ torch::Tensor DiffusionPosteriorSampling::sample(const DataFidelity& data, const
     const auto gradient = torch::autograd::grad({image}, {x_t}, {direction})[0];
     torch::NoGradGuard no_grad;
     auto x0_step = x0.detach();
-    if (options_.clip()) x0_step = x0_step.clamp(-1.0, 1.0);
+    if (clips()) x0_step = x0_step.clamp(-1.0, 1.0);
     const auto noise = c.noise_sigma > 0 ? diffusion_noise(x.sizes(), generator, device()) : torch::Tensor();
     x = ddim_step(x0_step, predict_eps(x_t.detach(), x0_step, c.abar), c, noise) - zeta * gradient;
     if (callback) {
@@ -139,7 +139,7 @@ torch::Tensor DiffusionPosteriorSampling::sample(const DataFidelity& data, const
   }
   torch::NoGradGuard no_grad;
   const auto out = to_image_space(x);
-  return options_.clip() ? out.clamp(0.0, 1.0) : out;
+  return options_.box() ? out.clamp(0.0, 1.0) : out;
 }
 
 torch::Tensor DiffPir::sample(const DataFidelity& data, const torch::Tensor& lambda, at::Generator& generator,
@@ -164,7 +164,7 @@ torch::Tensor DiffPir::sample(const DataFidelity& data, const torch::Tensor& lam
     const auto tau = (s * s * inverse_lambda).to(data.y().device());
     const auto image = prox_data.prox(to_image_space(x0).to(dtype), tau).to(x.device(), torch::kFloat32);
     auto x0_hat = to_diffusion_space(image);
-    if (options_.clip()) x0_hat = x0_hat.clamp(-1.0, 1.0);
+    if (clips()) x0_hat = x0_hat.clamp(-1.0, 1.0);
     if (t_prev < 0) {
       x = x0_hat;
     } else {
@@ -179,7 +179,7 @@ torch::Tensor DiffPir::sample(const DataFidelity& data, const torch::Tensor& lam
     }
   }
   const auto out = to_image_space(x);
-  return options_.clip() ? out.clamp(0.0, 1.0) : out;
+  return options_.box() ? out.clamp(0.0, 1.0) : out;
 }
 
 }  // namespace genreg

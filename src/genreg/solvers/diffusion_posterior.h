@@ -16,9 +16,15 @@
 //            (sqrt(1 - zeta) eps_hat + sqrt(zeta) z) with eps_hat from x0_hat: zeta = 1 is fully
 //            stochastic, 0 deterministic.
 //
+// Clipping x0 to the data's range at each step (`clip`) is on for dps and ddrm, whose x0 is the
+// network's alone, and off for diffpir, whose data step holds x0_hat to the measurement: clipping
+// an image's background at the range's edge biases it upwards (tests/solvers/
+// diffusion_posterior_test.cpp). Every finished sample is clamped to [0, 1] (`box`).
+//
 // Randomness comes from one CPU generator seeded with `seed`: a run is reproducible and the same
 // on every device; a batch's draws depend on its size.
 #include <memory>
+#include <optional>
 
 #include "genreg/models/noise_predictor.h"
 #include "genreg/solvers/reconstructor.h"
@@ -38,8 +44,11 @@ struct DiffusionPosteriorOptions {
   TORCH_ARG(double, eta) = 0.85;
   TORCH_ARG(double, eta_b) = 1.0;
   TORCH_ARG(uint64_t, seed) = 0;
-  // Clip Tweedie's x0 to the data's range at each step (Ho et al.'s clip_denoised).
-  TORCH_ARG(bool, clip) = true;
+  // Clip Tweedie's x0 (diffpir: the data step's x0_hat) to the data's range [-1, 1] at each step
+  // (Ho et al.'s clip_denoised); unset: the method's default (clips()).
+  TORCH_ARG(std::optional<bool>, clip) = std::nullopt;
+  // Clamp every finished sample to the image range [0, 1].
+  TORCH_ARG(bool, box) = true;
   // dps: ancestral noise at the upper variance bound (models/diffusion_sampling.h), which the
   // Gaussian tests show over- rather than under-dispersed on respaced chains.
   TORCH_ARG(bool, large_variance) = false;
@@ -61,6 +70,8 @@ class DiffusionPosteriorSampler : public Reconstructor {
   int64_t batch_per_image() const override { return options_.samples(); }
   // Whether lambda weighs the data (dps, diffpir); ddrm's noise level does that itself.
   virtual bool reads_lambda() const { return true; }
+  // Whether x0 is clipped at each step: options().clip(), else the method's default.
+  bool clips() const { return options_.clip().value_or(clips_by_default()); }
 
   // The samples' mean.
   torch::Tensor solve(const DataFidelity& data, const torch::Tensor& lambda, SolverSummary* summary = nullptr,
@@ -75,6 +86,7 @@ class DiffusionPosteriorSampler : public Reconstructor {
   // `callback` gets each step's x0 estimate (image scale).
   virtual torch::Tensor sample(const DataFidelity& data, const torch::Tensor& lambda,
                                at::Generator& generator, const IterationCallback& callback) const = 0;
+  virtual bool clips_by_default() const { return true; }
   // x_T ~ N(0, I) for `data`'s rows, on the model's device.
   torch::Tensor initial_noise(const DataFidelity& data, at::Generator& generator) const;
   torch::Device device() const;
@@ -99,6 +111,11 @@ class DiffPir : public DiffusionPosteriorSampler {
   std::string name() const override { return "diffpir"; }
 
  protected:
+  // No clipping: the data step already holds x0_hat to the measurement, and clipping a background
+  // at the range's edge (-1) keeps the positive half of the network's error there and drops the
+  // negative half, so that every sample ends with a gray offset (BENCHMARKS.md, "Diffusion":
+  // table1b's SSIM 0.56 with clipping, 0.91 without).
+  bool clips_by_default() const override { return false; }
   torch::Tensor sample(const DataFidelity& data, const torch::Tensor& lambda, at::Generator& generator,
                        const IterationCallback& callback) const override;
 };

@@ -34,7 +34,8 @@ struct MethodSettings {
   // Iteration budget and stopping tolerance; 0 keeps the method's own default.
   TORCH_ARG(int64_t, iterations) = 0;
   TORCH_ARG(double, tolerance) = 0.0;
-  // TV and plug-and-play: constrain x (plug-and-play: each denoised image) to [0, 1].
+  // TV and plug-and-play: constrain x (plug-and-play: each denoised image) to [0, 1]; posterior
+  // samplers: clamp each finished sample to [0, 1].
   TORCH_ARG(bool, box) = true;
   // Generative regularisers: restarts, mu, prior, optimizer, inner iterations, seed.
   TORCH_ARG(GenerativeOptions, generative) = {};
@@ -50,6 +51,9 @@ struct MethodSettings {
   TORCH_ARG(uint64_t, seed) = 0;
   // dps: ancestral noise at the upper variance bound.
   TORCH_ARG(bool, large_variance) = false;
+  // Posterior samplers: clip x0 to the data's range at each step; unset: the method's default
+  // (dps, ddrm: on; diffpir: off; solvers/diffusion_posterior.h).
+  TORCH_ARG(std::optional<bool>, clip) = std::nullopt;
   // Conditional models: the ODE solver of a flow model, and whether measurements of another
   // acquisition than the model's training one are accepted.
   TORCH_ARG(std::string, solver) = "heun";
@@ -70,7 +74,7 @@ struct MethodInfo {
   PriorNeed needs;      // nullopt: no learned model
   // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
   // iterations, tolerance, inner_iterations, no_box, denoiser_sigma, samples, steps, zeta, eta,
-  // large_variance, solver, allow_operator_shift. "lambda" absent:
+  // large_variance, clip, solver, allow_operator_shift. "lambda" absent:
   // no regularisation parameter.
   std::vector<std::string> settings;
   std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;
