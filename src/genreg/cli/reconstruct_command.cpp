@@ -130,7 +130,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                   "Posterior samplers: on or off, clip Tweedie's x0 to the data's range at each step "
                   "(default dps, ddrm on; diffpir off)")
       ->check(CLI::IsMember({"on", "off"}));
-  cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 0.3)");
+  cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 1)");
   cmd->add_option("--eta", a->eta, "ddrm: share of fresh noise per step in [0, 1] (default 0.85)");
   cmd->add_option(
       "--interval-scale", a->job.interval_scale,

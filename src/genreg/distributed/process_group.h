@@ -97,5 +97,11 @@ class RootLog {
 // Rows [begin, end) of `count` that rank `rank` of `size` takes: contiguous shards whose sizes
 // differ by at most one, in rank order.
 std::pair<int64_t, int64_t> shard_rows(int64_t count, int rank, int size);
+// Whether `count` rows are split over `group` by shard_rows: more than one rank and at least one
+// row each. Otherwise every rank takes all of them (one process, or a few images that each rank
+// solves alike, so that the ranks agree without a gather).
+inline bool splits_rows(const ProcessGroupPtr& group, int64_t count) {
+  return group && group->size() > 1 && count >= group->size();
+}
 
 }  // namespace genreg

@@ -28,8 +28,10 @@ struct ExperimentMethod {
   // Plug-and-play: the denoiser's strength and the iteration budget (0: the method's defaults).
   double denoiser_sigma = 0.0;
   int64_t iterations = 0;
-  // Posterior samplers: samples per image and sampling steps (0: the method's defaults).
+  // Posterior samplers: samples per image and sampling steps (0: the method's defaults), diffpir's
+  // share of fresh noise (negative: its default).
   int64_t samples = 0, steps = 0;
+  double zeta = -1.0;
   // Conditional models: use the model on measurements of another acquisition than its training one
   // (the operator-shift experiment).
   bool allow_operator_shift = false;

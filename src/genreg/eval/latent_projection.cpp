@@ -32,7 +32,7 @@ Projection project_onto_range(const GeneratorPtr& generator, const torch::Tensor
   // In a process group each rank projects its share [first, last) of the images; the starts are
   // the same latent draws for every image, so each image's projection is the one-process one.
   const auto& group = options.group();
-  const bool sharded = group && group->size() > 1 && x.size(0) >= group->size();
+  const bool sharded = splits_rows(group, x.size(0));
   int64_t first = 0, last = x.size(0);
   if (sharded) std::tie(first, last) = shard_rows(x.size(0), group->rank(), group->size());
   const int64_t n = last, chunk = std::max<int64_t>(1, options.max_samples() / restarts);

@@ -6,10 +6,6 @@
 namespace genreg {
 namespace {
 
-bool shards(const ProcessGroupPtr& group, int64_t images) {
-  return group && group->size() > 1 && images >= group->size();
-}
-
 torch::Tensor shard_positions(const ProcessGroup& group, int64_t images) {
   const auto [begin, end] = shard_rows(images, group.rank(), group.size());
   return torch::arange(begin, end, torch::kLong);
@@ -30,7 +26,7 @@ SweepResult sharded_sweep_lambdas(const ProcessGroupPtr& group, const Reconstruc
                                   const Measurements& m, const std::vector<double>& lambdas,
                                   int64_t max_samples, const ProgressReport& progress,
                                   const ProgressLog& log) {
-  if (!shards(group, m.size())) return sweep_lambdas(method, m, lambdas, max_samples, progress, log);
+  if (!splits_rows(group, m.size())) return sweep_lambdas(method, m, lambdas, max_samples, progress, log);
   const auto start = std::chrono::steady_clock::now();
   const auto local = m.select(shard_positions(*group, m.size()).to(m.y.device()));
   auto out = sweep_lambdas(method, local, lambdas, max_samples, progress, log);
@@ -47,7 +43,8 @@ SweepResult sharded_sweep_lambdas(const ProcessGroupPtr& group, const Reconstruc
 Reconstruction sharded_reconstruct(const ProcessGroupPtr& group, const Reconstructor& method,
                                    const Measurements& m, const torch::Tensor& lambda, int64_t max_samples,
                                    SolverSummary* summary, const ProgressLog& log, double interval) {
-  if (!shards(group, m.size())) return reconstruct(method, m, lambda, max_samples, summary, log, interval);
+  if (!splits_rows(group, m.size()))
+    return reconstruct(method, m, lambda, max_samples, summary, log, interval);
   const auto start = std::chrono::steady_clock::now();
   const auto positions = shard_positions(*group, m.size());
   auto out =

@@ -384,6 +384,9 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     if (method.iterations > 0) settings["iterations"] = method.iterations;
     if (method.samples > 0) settings["samples"] = method.samples;
     if (method.steps > 0) settings["steps"] = method.steps;
+    // Always for diffpir (-1: its default), so that results from before 2026-12-04, when it clipped
+    // x0 at every step, run again.
+    if (MethodRegistry::instance().at(method.method).reads("zeta")) settings["zeta"] = method.zeta;
     if (method.allow_operator_shift) settings["allow_operator_shift"] = true;
     if (method.learned() && MethodRegistry::instance().at(method.method).reads("samples"))
       settings["calibration"] = "split conformal, 90%, validation support";

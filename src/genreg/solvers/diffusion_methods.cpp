@@ -44,7 +44,7 @@ GENREG_REGISTER_METHOD(dps,
                                   {"lambda", "samples", "steps", "large_variance", "clip", "no_box"},
                                   factory<DiffusionPosteriorSampling>(250),
                                   "DPS"});
-// DiffPIR: 100 steps, zeta 0.3 (Zhu et al. 2023, section 5).
+// DiffPIR: 100 steps (Zhu et al. 2023, section 5), zeta 1 (measured, diffusion_posterior.h).
 GENREG_REGISTER_METHOD(diffpir,
                        MethodInfo{"diffpir",
                                   "DiffPIR, the data prox on Tweedie's x0 at every step, weight lambda as "
