@@ -38,8 +38,9 @@ struct DiffusionPosteriorOptions {
   TORCH_ARG(int64_t, steps) = 100;
   TORCH_ARG(int64_t, samples) = 8;
   // diffpir: the share of fresh noise in each step. 1 (fully stochastic): on 8 shapes tomography
-  // and 20 mnist cs:150 validation images it gave 29.53 and 21.11 dB where 0.3 gave 28.27 and 16.63
-  // (4 samples; BENCHMARKS.md, "Diffusion").
+  // validation images (4 samples, lambda 0.95) it gave 29.53 dB where 0.3 gave 28.27, on table1a's
+  // 20 validation images (8 samples, each at its best lambda) 21.91 against 17.45 (BENCHMARKS.md,
+  // "Diffusion").
   TORCH_ARG(double, zeta) = 1.0;
   // ddrm: the fresh noise's share eta and the measurement's weight eta_b in the steps where the
   // measurement is noisier than x_t (Kawar et al.'s defaults).
