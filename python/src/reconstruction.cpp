@@ -1,90 +1,30 @@
 // genreg.reconstruct's native half: any registered method (solvers/method_registry.h) on a batch of
 // measurements held in Python, with the parameter rules of PROTOCOL.md ("Parameter choice"): a
 // value, a grid chosen by mean PSNR on validation images, or the discrepancy principle per image.
-// The same library calls as `genreg reconstruct` (pipeline/reconstruction_job.cpp), without its
-// files: the result comes back as tensors and a summary.
-#include <chrono>
+// The same job as `genreg reconstruct` (pipeline/method_run.h: run_method), without its files: the
+// result comes back as tensors and a summary.
 #include <cmath>
 
 #include "bindings.h"
 #include "genreg/core/error.h"
 #include "genreg/eval/metrics.h"
-#include "genreg/eval/parameter_choice.h"
-#include "genreg/eval/uncertainty.h"
 #include "genreg/models/conditional_generator.h"
 #include "genreg/models/denoiser.h"
 #include "genreg/models/generator.h"
 #include "genreg/models/noise_predictor.h"
 #include "genreg/operators/measurements.h"
+#include "genreg/pipeline/method_run.h"
 #include "genreg/pipeline/reconstruction_job.h"
 #include "genreg/solvers/method_registry.h"
 
 namespace genreg::python {
 namespace {
 
-// Settings by MethodInfo's names (adam_lr, no_box, ...), as Python keyword arguments give them.
-MethodSettings parse_settings(const py::dict& given, std::vector<std::string>& names, uint64_t seed) {
+// Python keyword arguments as method settings (their declarations check them in make_method).
+MethodSettings settings_from(const py::dict& given, uint64_t seed) {
   MethodSettings s;
-  GenerativeOptions g;
-  for (const auto& item : given) {
-    const auto key = item.first.cast<std::string>();
-    const auto value = item.second;
-    names.push_back(key);
-    auto integer = [&](int64_t low) {
-      const auto v = value.cast<int64_t>();
-      require(v >= low, key, " must be at least ", low, ", got ", v);
-      return v;
-    };
-    auto real = [&](double low, bool positive) {
-      const auto v = value.cast<double>();
-      require(std::isfinite(v) && (positive ? v > low : v >= low), key, " must be finite and ",
-              positive ? "above " : "at least ", low, ", got ", v);
-      return v;
-    };
-    if (key == "iterations")
-      s.iterations(integer(0));
-    else if (key == "tolerance")
-      s.tolerance(real(0, false));
-    else if (key == "no_box")
-      s.box(!value.cast<bool>());
-    else if (key == "restarts")
-      g.restarts(integer(1));
-    else if (key == "mu")
-      g.mu(real(0, false));
-    else if (key == "prior")
-      g.prior(value.cast<std::string>());
-    else if (key == "optimizer")
-      g.optimizer(value.cast<std::string>());
-    else if (key == "adam_lr")
-      g.adam_lr(real(0, true));
-    else if (key == "inner_iterations")
-      g.inner_iterations(integer(1));
-    else if (key == "denoiser_sigma")
-      s.denoiser_sigma(real(0, true));
-    else if (key == "samples")
-      s.samples(integer(1));
-    else if (key == "steps")
-      s.steps(integer(1));
-    else if (key == "zeta")
-      s.zeta(real(0, false));
-    else if (key == "eta")
-      s.eta(real(0, false));
-    else if (key == "large_variance")
-      s.large_variance(value.cast<bool>());
-    else if (key == "clip")
-      s.clip(value.cast<bool>());
-    else if (key == "solver")
-      s.solver(value.cast<std::string>());
-    else if (key == "allow_operator_shift")
-      s.allow_operator_shift(value.cast<bool>());
-    else
-      fail("unknown setting '", key,
-           "' (settings: restarts, mu, prior, optimizer, adam_lr, iterations, tolerance, inner_iterations, "
-           "no_box, denoiser_sigma, samples, steps, zeta, eta, large_variance, clip, solver, "
-           "allow_operator_shift)");
-  }
-  g.seed(seed);
-  return s.generative(g).seed(seed);
+  for (const auto& item : given) s.set(item.first.cast<std::string>(), to_json(item.second));
+  return s.seed(seed);
 }
 
 MethodPriors priors_for(const MethodInfo& info, const ModelHandle* model, const Measurements& m) {
@@ -126,38 +66,34 @@ py::dict reconstruct_native(const torch::Tensor& y, const OperatorHandle& op, co
                             const std::optional<torch::Tensor>& x_true, const py::dict& settings_given,
                             int64_t batch, uint64_t seed, const py::object& progress) {
   const auto& info = MethodRegistry::instance().at(name);
-  std::vector<std::string> given;
-  auto settings = parse_settings(settings_given, given, seed);
+  const auto settings = check_settings(name, settings_from(settings_given, seed), "");
   // The parameter rule: a number, "discrepancy", or None with a grid and validation images.
-  enum class Rule { none, fixed, validation, discrepancy } rule = Rule::none;
-  double lambda_value = 0.0;
+  ParameterRule rule;
+  bool given_lambda = false;
   if (!lam.is_none()) {
-    given.push_back("lambda");
+    given_lambda = true;
     if (py::isinstance<py::str>(lam)) {
       require(lam.cast<std::string>() == "discrepancy", "lam must be a number or 'discrepancy', got '",
               lam.cast<std::string>(), "'");
-      rule = Rule::discrepancy;
+      rule = ParameterRule::discrepancy_principle(lam_grid.empty() ? std::vector<double>{}
+                                                                   : parse_lambda_grid(lam_grid));
     } else {
-      lambda_value = lam.cast<double>();
-      require(std::isfinite(lambda_value) && lambda_value >= 0, "lam must be finite and non-negative, got ",
-              lambda_value);
+      const double value = lam.cast<double>();
+      require(std::isfinite(value) && value >= 0, "lam must be finite and non-negative, got ", value);
       require(lam_grid.empty(), "give either lam=VALUE or lam_grid, not both");
-      rule = Rule::fixed;
+      rule = ParameterRule::fixed_at(value);
     }
   } else if (!lam_grid.empty()) {
-    given.push_back("lambda");
+    given_lambda = true;
     require(!validate.empty(), "lam_grid needs validate='I:J' (choose by PSNR) or lam='discrepancy'");
-    rule = Rule::validation;
+    rule = ParameterRule::validation_grid(parse_lambda_grid(lam_grid));
   }
-  check_settings(name, given, "");
-  require(info.has_lambda() == (rule != Rule::none),
+  if (given_lambda) check_setting_names(name, {"lambda"}, "");
+  require(info.has_lambda() == given_lambda,
           info.has_lambda()
               ? name + " needs lam=VALUE, lam='discrepancy' or lam_grid='A:B:N' with validate='I:J'"
               : name + " has no regularisation parameter (no lam or lam_grid)");
-  require(batch > 0, "batch must be positive, got ", batch);
   require(std::isfinite(sigma) && sigma >= 0, "sigma must be finite and non-negative, got ", sigma);
-  require(rule != Rule::discrepancy || sigma > 0,
-          "the discrepancy principle needs the noise level sigma > 0");
 
   const auto domain = op.op->domain_shape(), range = op.op->range_shape();
   require(y.dim() == static_cast<int64_t>(range.size()) + 1 && y.sizes().slice(1) == c10::IntArrayRef(range),
@@ -180,54 +116,25 @@ py::dict reconstruct_native(const torch::Tensor& y, const OperatorHandle& op, co
   }
   require(validate.empty() || m.has_truth(), "validate needs x_true");
   const auto priors = priors_for(info, model, m);
-  const auto method = make_method(name, settings, priors);
 
-  ProgressLog log;
+  MethodRunOptions options;
+  options.batch = batch;
   if (!progress.is_none())
-    log = [&progress](const std::string& line) {
+    options.log = [&progress](const std::string& line) {
       py::gil_scoped_acquire gil;
       progress(line);
     };
-  Reconstruction r;
-  SolverSummary summary;
-  auto lambda = torch::full({n}, lambda_value, torch::kFloat64);
-  nlohmann::json choice = {{"rule", "fixed"}};
-  double interval_scale = 0.0;
-  UncertaintySummary uncertainty;
-  const auto start = std::chrono::steady_clock::now();
+  MethodRun run;
   {
     py::gil_scoped_release release;
     ScopedBlasThreads blas(1);
-    const auto [validation, report] = split_positions(validate, n);
-    if (rule == Rule::validation) {
-      const auto grid = parse_lambda_grid(lam_grid);
-      const auto s = sweep_lambdas(*method, m.select(validation), grid, batch, {}, log);
-      const int64_t k = choose_by_validation(s);
-      lambda.fill_(grid[k]);
-      std::vector<double> psnr_mean;
-      for (size_t i = 0; i < grid.size(); ++i) psnr_mean.push_back(s.psnr[i].mean().item<double>());
-      choice = {{"rule", "validation"}, {"validate", validate}, {"lambdas", grid}, {"psnr_mean", psnr_mean}};
-    } else if (rule == Rule::discrepancy) {
-      const auto grid = parse_lambda_grid(lam_grid.empty() ? std::string("1e-4:1e2:13") : lam_grid);
-      const auto s = sweep_lambdas(*method, m, grid, batch, {}, log);
-      const auto chosen = choose_by_discrepancy(s, op.op->range_size(), sigma);
-      lambda = torch::tensor(grid, torch::kFloat64).index_select(0, chosen);
-      choice = {{"rule", "discrepancy"}, {"lambdas", grid}};
-    }
-    r = genreg::reconstruct(*method, m, lambda, batch, &summary, log);
-    if (r.samples.defined() && m.has_truth()) {
-      if (validation.numel() > 0) {
-        const auto v = validation.to(r.samples.device());
-        interval_scale = fit_interval_scale(r.samples.index_select(0, v), m.x_true.index_select(0, v));
-      }
-      uncertainty = summarise_uncertainty(r.samples, m.x_true, 0.01, interval_scale);
-    }
+    // The same job as `genreg reconstruct` (pipeline/method_run.h), without its files.
+    run = run_method(name, settings, priors, m, split_positions(validate, n).first, rule, options);
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
+  const auto& r = run.result;
   py::dict out;
   out["x"] = r.x;
-  out["lambda"] = lambda;
+  out["lambda"] = run.lambda;
   for (const auto& [key, t] :
        std::vector<std::pair<const char*, torch::Tensor>>{{"samples", r.samples},
                                                           {"std", r.std},
@@ -237,16 +144,22 @@ py::dict reconstruct_native(const torch::Tensor& y, const OperatorHandle& op, co
                                                           {"objective", r.objective},
                                                           {"discrepancy", r.discrepancy}})
     if (t.defined()) out[key] = t;
-  nlohmann::json info_json = {
-      {"method", name},   {"operator", m.operator_spec}, {"sigma", sigma}, {"count", n}, {"seconds", seconds},
-      {"choice", choice}, {"solver", summary.to_json()}};
+  nlohmann::json info_json = {{"method", name},
+                              {"operator", m.operator_spec},
+                              {"sigma", sigma},
+                              {"count", n},
+                              {"seconds", run.seconds},
+                              {"settings", run.settings.values()},
+                              {"choice", run.choice_json()},
+                              {"solver", run.summary.to_json()},
+                              {"audit", run.audit.to_json()}};
   if (m.has_truth()) {
-    const auto metrics = compute_metrics(r.x, m.x_true);
-    info_json["metrics"] = metrics_to_json(metrics, false);
+    // Metrics of the report images (those not in `validate`), as the program reports them.
+    info_json["metrics"] = metrics_to_json(run.metrics, false);
     py::dict per_image;
-    for (const auto& v : metrics) per_image[v.name.c_str()] = v.per_image;
+    for (const auto& v : run.metrics) per_image[v.name.c_str()] = v.per_image;
     out["metrics"] = per_image;
-    if (r.samples.defined()) info_json["uncertainty"] = uncertainty.to_json();
+    if (run.uncertainty) info_json["uncertainty"] = run.uncertainty->to_json();
   }
   out["summary"] = to_python(info_json);
   return out;
@@ -275,7 +188,9 @@ void bind_reconstruction(py::module_& m) {
       d["name"] = info.name;
       d["summary"] = info.summary;
       d["needs"] = info.needs ? py::object(py::str(to_string(*info.needs))) : py::object(py::none());
-      d["settings"] = info.settings;
+      py::list settings;
+      for (const auto& spec : info.settings) settings.append(spec.name);
+      d["settings"] = settings;
       d["has_lambda"] = info.has_lambda();
       out.append(d);
     }

@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include "genreg/core/error.h"
+#include "genreg/data/dataset.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/npy.h"
 #include "genreg/io/png.h"

@@ -8,10 +8,10 @@
 #include "genreg/core/runtime.h"
 #include "genreg/data/dataset.h"
 #include "genreg/eval/metrics.h"
-#include "genreg/eval/parameter_choice.h"
 #include "genreg/models/generative_model.h"
 #include "genreg/models/model_registry.h"
 #include "genreg/operators/measurements.h"
+#include "genreg/pipeline/parameter_choice.h"
 #include "genreg/solvers/method_registry.h"
 #include "genreg/training/trainer.h"
 
@@ -53,7 +53,9 @@ int main() {
     std::map<std::string, double> score;
     for (const std::string name : {"tv", "hard"}) {
       const auto method =
-          make_method(name, MethodSettings().iterations(100).generative(GenerativeOptions().restarts(2)),
+          make_method(name,
+                      name == "tv" ? MethodSettings().set("iterations", 100)
+                                   : MethodSettings().set("iterations", 100).set("restarts", 2),
                       MethodPriors{generator});
       const auto grid = parse_lambda_grid(name == "tv" ? "0.1:10:5" : "0.001:1:4");
       const auto sweep = sweep_lambdas(*method, validation, grid);

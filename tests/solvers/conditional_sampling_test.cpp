@@ -120,13 +120,13 @@ TEST(ConditionalSampling, RegisteredMethodsNeedTheirModelAndReadNoLambda) {
   const auto& info = MethodRegistry::instance().at("cfm");
   EXPECT_FALSE(info.has_lambda());
   EXPECT_TRUE(info.reads("samples"));
-  EXPECT_THROW(check_settings("postprocess", {"samples"}), Error);
+  EXPECT_THROW(check_setting_names("postprocess", {"samples"}), Error);
   auto prior = testing::random_gaussian_prior(4, 4, 3);
   const auto p = problem("denoise", 0.1, *prior);
   MethodPriors priors;
   priors.conditional_generator =
       std::make_shared<GaussianPosteriorFlow>(*prior, p, "denoise", "gaussian:0.1");
-  EXPECT_EQ(make_method("cfm", MethodSettings().samples(3), priors)->batch_per_image(), 3);
+  EXPECT_EQ(make_method("cfm", MethodSettings().set("samples", 3), priors)->batch_per_image(), 3);
 }
 
 // A TorchScript export of a cfm model serves the cfm method and is refused by the others, by the
@@ -150,7 +150,7 @@ TEST(ConditionalSampling, AScriptedModelServesTheKindItWasExportedFrom) {
     MethodPriors priors;
     priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
     ASSERT_TRUE(priors.conditional_generator);
-    EXPECT_EQ(make_method("cfm", MethodSettings().samples(2), priors)->batch_per_image(), 2);
+    EXPECT_EQ(make_method("cfm", MethodSettings().set("samples", 2), priors)->batch_per_image(), 2);
     try {
       make_method("postprocess", MethodSettings(), priors);
       ADD_FAILURE() << "postprocess accepted a cfm model";

@@ -90,7 +90,7 @@ TEST(DenoisingDiffusionRestoration, RegisteredSeededAndRefusesOperatorsWithoutAn
   EXPECT_TRUE(info.reads("eta") && info.reads("samples") && info.reads("steps"));
   const auto p = problem("inpaint:0.5,seed=2", 0.05, *prior);
   DataFidelity data(p.op, torch::cat({p.y, p.y}), p.sigma);
-  const auto settings = MethodSettings().samples(3).seed(2);
+  const auto settings = MethodSettings().set("samples", 3).seed(2);
   const auto a = make_method("ddrm", settings, MethodPriors{nullptr, nullptr, prior})
                      ->reconstruct(data, torch::zeros({2}, torch::kFloat64));
   const auto b = make_method("ddrm", settings, MethodPriors{nullptr, nullptr, prior})
@@ -102,7 +102,8 @@ TEST(DenoisingDiffusionRestoration, RegisteredSeededAndRefusesOperatorsWithoutAn
   EXPECT_THROW(make_method("ddrm", settings, MethodPriors{nullptr, nullptr, prior})
                    ->reconstruct(DataFidelity(cs.op, cs.y, cs.sigma), torch::zeros({1}, torch::kFloat64)),
                Error);
-  EXPECT_THROW(make_method("ddrm", MethodSettings().eta(1.5), MethodPriors{nullptr, nullptr, prior}), Error);
+  EXPECT_THROW(make_method("ddrm", MethodSettings().set("eta", 1.5), MethodPriors{nullptr, nullptr, prior}),
+               Error);
 }
 
 }  // namespace denoising_diffusion_restoration_test

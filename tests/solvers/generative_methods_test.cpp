@@ -9,10 +9,21 @@
 namespace genreg {
 namespace {
 
-// A registered generative method with options `o` on generator `g`, found by name.
+// A registered generative method on generator `g`, found by name, with the fields of `o` that the
+// method declares (solvers/method_settings.h).
 ReconstructorPtr method_named(const std::string& name, const GeneratorPtr& g,
                               const GenerativeOptions& o = {}) {
-  return make_method(name, MethodSettings().generative(o), MethodPriors{g});
+  if (!MethodRegistry::instance().contains(name)) return make_method(name, {}, MethodPriors{g});
+  const auto& info = MethodRegistry::instance().at(name);
+  MethodSettings s;
+  const std::vector<std::pair<std::string, nlohmann::json>> fields = {
+      {"restarts", o.restarts()},     {"mu", o.mu()},
+      {"prior", o.prior()},           {"optimizer", o.optimizer()},
+      {"adam_lr", o.adam_lr()},       {"inner_iterations", o.inner_iterations()},
+      {"iterations", o.iterations()}, {"tolerance", o.tolerance()}};
+  for (const auto& [name_, value] : fields)
+    if (info.reads(name_)) s.set(name_, value);
+  return make_method(name, s.seed(o.seed()), MethodPriors{g});
 }
 
 // G(z) = W z reshaped to an h x w image: every latent problem becomes a least-squares problem.
@@ -213,10 +224,13 @@ TEST(GenerativeReconstructor, RejectsBadSetups) {
   EXPECT_THROW(method_named("dreams", p.g), Error);
   EXPECT_THROW(method_named("encoder", p.g), Error);   // no encoder
   EXPECT_THROW(method_named("hard", nullptr), Error);  // no generator
-  EXPECT_THROW(method_named("sparse", p.g, GenerativeOptions().optimizer("adam")), Error);
-  EXPECT_THROW(method_named("hard", p.g, GenerativeOptions().prior("cauchy")), Error);
-  EXPECT_THROW(method_named("hard", p.g, GenerativeOptions().iterations(0)), Error);
-  EXPECT_THROW(method_named("relaxed", p.g, GenerativeOptions().mu(std::nan(""))), Error);
+  // Settings a method does not declare, or values outside their declared domains.
+  EXPECT_THROW(make_method("sparse", MethodSettings().set("optimizer", "adam"), {p.g}), Error);
+  EXPECT_THROW(make_method("hard", MethodSettings().set("prior", "cauchy"), {p.g}), Error);
+  EXPECT_THROW(make_method("hard", MethodSettings().set("iterations", 0), {p.g}), Error);
+  EXPECT_THROW(make_method("relaxed", MethodSettings().set("mu", std::nan("")), {p.g}), Error);
+  EXPECT_THROW(make_method("hard", MethodSettings().set("restarts", 2.5), {p.g}), Error);
+  EXPECT_NO_THROW(make_method("hard", MethodSettings().set("restarts", 2.0), {p.g}));
   const auto hard_method = method_named("hard", p.g);
   const auto& hard = *hard_method;
   const auto other = make_operator("cs:30", 9, 9);
@@ -249,14 +263,16 @@ TEST(MethodRegistry, RefusesUnknownNamesAndUnusedSettings) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("tikhonov, tv, "), std::string::npos) << e.what();
   }
-  EXPECT_NO_THROW(check_settings("sparse-tv", {"lambda", "mu", "inner_iterations"}));
+  EXPECT_NO_THROW(check_setting_names("sparse-tv", {"lambda", "mu", "inner_iterations"}));
   try {
-    check_settings("tv", {"lambda", "mu"});
+    check_setting_names("tv", {"lambda", "mu"});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--mu is not used by tv"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--mu is not used by tv (it reads: --lambda, --iterations"),
+              std::string::npos)
+        << e.what();
   }
-  EXPECT_THROW(check_settings("pgd", {"lambda"}), Error);
+  EXPECT_THROW(check_setting_names("pgd", {"lambda"}), Error);
 }
 
 }  // namespace

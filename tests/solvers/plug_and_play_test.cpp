@@ -210,7 +210,7 @@ TEST(PlugAndPlay, BatchedEqualsOneByOneWithPerSampleLambda) {
   const DataFidelity data(op, y, 0.05);
   const auto lambda = torch::tensor({1.0, 3.0, 10.0}, torch::kFloat64);
   for (const std::string method : {"pnp-hqs", "pnp-admm", "pnp-fista", "red"}) {
-    const auto rec = make_method(method, MethodSettings().iterations(30), MethodPriors{nullptr, net});
+    const auto rec = make_method(method, MethodSettings().set("iterations", 30), MethodPriors{nullptr, net});
     const auto all = rec->solve(data, lambda);
     for (int64_t b = 0; b < 3; ++b) {
       const auto index = torch::tensor({b});

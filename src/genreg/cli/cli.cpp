@@ -8,6 +8,7 @@
 
 #include "genreg/cli/option_domains.h"
 #include "genreg/core/error.h"
+#include "genreg/core/provenance.h"
 #include "genreg/core/runtime.h"
 #include "genreg/core/source_dir.h"
 
@@ -61,6 +62,7 @@ void Context::emit(const nlohmann::json& summary) const {
 }
 
 int run_cli(int argc, char** argv, bool program) {
+  set_invocation(std::vector<std::string>(argv, argv + argc));
   CLI::App app{"genreg: inverse problems in imaging with generative regularisers", "genreg"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every command");

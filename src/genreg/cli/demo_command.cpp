@@ -56,8 +56,7 @@ void add_demo_command(CLI::App& app, Commands& commands) {
     for (auto& m : spec.methods)
       if (m.key() == "dps/ddpm") {
         m.lambdas = {1.0};
-        m.samples = 4;
-        m.steps = 100;
+        m.settings.set("samples", 4).set("steps", 100);
       }
     const auto summary = run_experiment(spec, with_context(args, ctx), ctx.text());
     ctx.emit(summary);

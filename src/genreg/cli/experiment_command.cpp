@@ -1,6 +1,8 @@
-// genreg experiment table1a|table1b|shapes-plus-tomo|mnist-deblur|operator-shift: the paper's
-// experiments and the conditional-model trade-off as one command each (PROTOCOL.md, "Reference
-// experiments").
+// genreg experiment ID|PATH.json|operator-shift: the paper's experiments (spec files in experiments/,
+// or a user's spec file) and the conditional-model trade-off as one command each (PROTOCOL.md,
+// "Reference experiments").
+#include <filesystem>
+
 #include "genreg/cli/cli.h"
 #include "genreg/cli/option_domains.h"
 #include "genreg/cli/parallel_args.h"
@@ -19,14 +21,15 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
   auto a = std::make_shared<ExperimentArgs>();
   std::string ids;
   for (const auto& k : experiment_ids()) ids += (ids.empty() ? "" : ", ") + k;
-  cmd->add_option("id", *id, "Experiment: " + ids + ", operator-shift")->required();
+  cmd->add_option("id", *id, "Experiment: " + ids + ", or a spec file PATH.json (experiments/README.md)")
+      ->required();
   auto parts = std::make_shared<std::vector<std::string>>();
   auto parallel = std::make_shared<ParallelArgs>();
   parallel->add_to(cmd, "its share of every training batch and of the images of every sweep and solve");
   cmd->add_option(
       "--parts", *parts,
-      "operator-shift: the parts to run, mnist (table1a's cs:150) and/or shapes (table1b's tomo); "
-      "default both");
+      "Studies over several acquisitions (operator-shift): the parts to run, e.g. mnist (table1a's cs:150) "
+      "and/or shapes (table1b's tomo); default all");
   cmd->add_option("--out", a->out, "Output folder (default: the experiment's id)");
   cmd->add_option(
       "--generators", a->generators,
@@ -58,20 +61,22 @@ void add_experiment_command(CLI::App& app, Commands& commands) {
                       {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [id, a, parts, parallel, cmd](Context& ctx) {
     auto args = *a;
-    if (args.out.empty()) args.out = *id;
+    // Default folder: the id, or a spec file's name without .json.
+    if (args.out.empty()) args.out = std::filesystem::path(*id).stem().string();
     if (parallel->launch_or_join(*cmd, ctx)) return;
-    if (*id == "operator-shift") {
-      // --generators: a folder of one models folder per part (docs/models: mnist/, shapes/).
-      args = with_context(args, ctx);
-      args.group = parallel->group;
-      const auto document = run_operator_shift(args, *parts, ctx.text());
-      if (parallel->root()) ctx.emit(document);
-      return;
-    }
-    require(parts->empty(), "--parts is for operator-shift");
+    // The spec decides the runner: a study over several acquisitions ("parts") or one experiment.
+    std::string path;
+    const auto document = read_experiment_document(*id, &path);
     args = with_context(args, ctx);
     args.group = parallel->group;
-    const auto summary = run_experiment(experiment_spec(*id), args, ctx.text());
+    nlohmann::json summary;
+    if (is_shift_study(document)) {
+      // --generators: a folder of one models folder per part (docs/models: mnist/, shapes/).
+      summary = run_operator_shift(parse_operator_shift(document, path), args, *parts, ctx.text());
+    } else {
+      require(parts->empty(), "--parts is for studies over several acquisitions (operator-shift)");
+      summary = run_experiment(parse_experiment_spec(document, path), args, ctx.text());
+    }
     if (parallel->root()) ctx.emit(summary);
   });
 }

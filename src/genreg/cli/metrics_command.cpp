@@ -4,6 +4,7 @@
 
 #include "genreg/cli/cli.h"
 #include "genreg/core/error.h"
+#include "genreg/data/dataset.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/io/tensor_file.h"
 

@@ -1,7 +1,8 @@
 // genreg reconstruct: parses its options into a ReconstructionJob (pipeline/reconstruction_job.h)
-// and runs it. Options a method does not read are refused, naming the ones it does.
-#include <cmath>
-#include <optional>
+// and runs it. The method settings' options are made from the methods' declarations
+// (solvers/method_settings.h); options a method does not read are refused, naming the ones it does.
+#include <cctype>
+#include <map>
 #include <vector>
 
 #include "genreg/cli/cli.h"
@@ -15,76 +16,69 @@ namespace {
 
 struct ReconstructArgs {
   ReconstructionJob job;
-  int64_t iterations = 0, restarts = 1, inner_iterations = 20, samples = 0, steps = 0;
-  double tolerance = 0.0, adam_lr = 0.05, denoiser_sigma = 0.0, zeta = -1.0, eta = -1.0;
-  bool no_box = false, large_variance = false, allow_operator_shift = false;
-  std::string prior = "l2", optimizer = "backtracking", solver = "heun", clip;
+  // Every method setting's option by setting name: the text given, or the flag.
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> flags;
+  std::vector<std::string> grids;  // --grid NAME=A:B:N
+  std::string mu_grid;
   ParallelArgs parallel;
 };
 
-// The method settings that the options the user gave name (an option left at its default is not
-// "given"): what check_settings compares with the method's list.
-std::vector<std::string> given_settings(const CLI::App& cmd) {
-  const std::vector<std::pair<std::string, std::string>> options = {
-      {"--lambda", "lambda"},
-      {"--lambda-grid", "lambda"},
-      {"--mu", "mu"},
-      {"--mu-grid", "mu"},
-      {"--restarts", "restarts"},
-      {"--prior", "prior"},
-      {"--optimizer", "optimizer"},
-      {"--adam-lr", "adam_lr"},
-      {"--iterations", "iterations"},
-      {"--tolerance", "tolerance"},
-      {"--inner-iterations", "inner_iterations"},
-      {"--no-box", "no_box"},
-      {"--denoiser-sigma", "denoiser_sigma"},
-      {"--samples", "samples"},
-      {"--steps", "steps"},
-      {"--zeta", "zeta"},
-      {"--eta", "eta"},
-      {"--large-variance", "large_variance"},
-      {"--clip", "clip"},
-      {"--solver", "solver"},
-      {"--allow-operator-shift", "allow_operator_shift"}};
-  std::vector<std::string> given;
-  for (const auto& [option, setting] : options)
-    if (cmd.get_option(option)->count() > 0) given.push_back(setting);
-  return given;
+// A declared setting's option: its help names the methods that read it and its domain; CLI11 checks
+// the value while it parses (exit status 2, like every other option's domain).
+void add_setting_option(CLI::App* cmd, const MethodRegistry::DeclaredSetting& d, ReconstructArgs& a) {
+  const auto& spec = d.spec;
+  std::string methods;
+  for (const auto& m : d.methods) methods += (methods.empty() ? "" : ", ") + m;
+  std::string help = spec.help;
+  if (!help.empty()) help[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(help[0])));
+  help += " [" + methods + "]";
+  if (spec.type == SettingType::flag) {
+    cmd->add_flag(spec.spelled("--"), a.flags[spec.name], help);
+    return;
+  }
+  cmd->add_option(spec.spelled("--"), a.values[spec.name], help)
+      ->check(CLI::Validator(
+          [spec](std::string& text) -> std::string {
+            try {
+              spec.parse(text, "--");
+              return "";
+            } catch (const Error&) {
+              return "must be " + spec.domain_text() + ", got '" + text + "'";
+            }
+          },
+          spec.domain_text()));
 }
 
 void run_reconstruct(ReconstructArgs a, const CLI::App& cmd, Context& ctx) {
-  check_settings(a.job.method, given_settings(cmd));
+  const auto& info = MethodRegistry::instance().at(a.job.method);
+  // The settings given (an option left out is not given): each one the method must read.
+  MethodSettings settings;
+  for (const auto& d : MethodRegistry::instance().declared_settings()) {
+    if (d.spec.name == "lambda" || cmd.get_option(d.spec.spelled("--"))->count() == 0) continue;
+    info.setting(d.spec.name);
+    settings.set(d.spec.name, d.spec.type == SettingType::flag
+                                  ? nlohmann::json(true)
+                                  : d.spec.parse(a.values.at(d.spec.name), "--"));
+  }
+  if (cmd.get_option("--lambda")->count() + cmd.get_option("--lambda-grid")->count() > 0)
+    check_setting_names(a.job.method, {"lambda"});
+  for (const auto& text : a.grids) {
+    const auto eq = text.find('=');
+    require(eq != std::string::npos && eq > 0, "--grid takes SETTING=A:B:N, got '", text, "'");
+    const auto name = text.substr(0, eq);
+    require(!a.job.grids.count(name), "--grid ", name, " is given twice");
+    a.job.grids[name] = text.substr(eq + 1);
+  }
+  if (!a.mu_grid.empty()) {
+    require(!a.job.grids.count("mu"), "give either --mu-grid or --grid mu=..., not both");
+    a.job.grids["mu"] = a.mu_grid;
+  }
+  for (const auto& [name, grid] : a.job.grids) info.setting(name);
+  a.job.settings = check_settings(a.job.method, settings);
   // --nproc N: N ranks, each solving its share of the images; rank 0 writes the folder.
   if (a.parallel.launch_or_join(cmd, ctx)) return;
   a.job.group = a.parallel.group;
-  require(a.iterations >= 0, "--iterations must not be negative (0: the method's default)");
-  require(a.tolerance >= 0 && std::isfinite(a.tolerance), "--tolerance must be finite and non-negative");
-  require(a.restarts >= 1, "--restarts must be at least 1");
-  require(a.inner_iterations >= 1, "--inner-iterations must be at least 1");
-  require(a.adam_lr > 0 && std::isfinite(a.adam_lr), "--adam-lr must be positive and finite");
-  GenerativeOptions g;
-  g.restarts(a.restarts)
-      .prior(a.prior)
-      .optimizer(a.optimizer)
-      .adam_lr(a.adam_lr)
-      .inner_iterations(a.inner_iterations);
-  // --clip on|off (checked while parsing); absent: the method's default.
-  const auto clip = a.clip.empty() ? std::nullopt : std::optional<bool>(a.clip == "on");
-  a.job.settings = MethodSettings()
-                       .iterations(a.iterations)
-                       .tolerance(a.tolerance)
-                       .box(!a.no_box)
-                       .generative(g)
-                       .denoiser_sigma(a.denoiser_sigma)
-                       .samples(a.samples)
-                       .steps(a.steps)
-                       .zeta(a.zeta)
-                       .eta(a.eta)
-                       .large_variance(a.large_variance)
-                       .clip(clip)
-                       .solver(a.solver)
-                       .allow_operator_shift(a.allow_operator_shift);
   a.job.device = ctx.device();
   a.job.seed = ctx.options().seed;
   const auto document = run_reconstruction_job(a.job, ctx.text());
@@ -107,60 +101,31 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--method", a->job.method, "Method:" + methods)->required();
   cmd->add_option("--generator", a->job.generator, "Generative model checkpoint from genreg train");
   cmd->add_option("--denoiser", a->job.denoiser, "Denoiser checkpoint (plug-and-play methods)");
-  cmd->add_option(
-      "--denoiser-sigma", a->denoiser_sigma,
-      "Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start; 0: the method's default)");
   cmd->add_option("--diffusion-model", a->job.diffusion,
                   "Diffusion model checkpoint (dps, diffpir, ddrm) from genreg train --model ddpm");
   cmd->add_option("--conditional-model", a->job.conditional,
                   "Conditional model checkpoint (cfm, postprocess) from genreg train --model KIND --operator "
                   "SPEC --noise S");
-  cmd->add_option("--samples", a->samples, "Posterior samplers: samples per image (default 8)");
-  cmd->add_option("--steps", a->steps,
-                  "Posterior samplers: sampling steps (default dps 250, diffpir 100, ddrm 20; cfm: the "
-                  "model's ODE steps, 10)");
-  cmd->add_option("--solver", a->solver, "cfm: the ODE solver, euler or heun")->capture_default_str();
-  cmd->add_flag("--allow-operator-shift", a->allow_operator_shift,
-                "Conditional models: accept measurements of another operator or noise than the model was "
-                "trained on");
-  cmd->add_flag(
-      "--large-variance", a->large_variance,
-      "dps: ancestral noise at the step's beta (Ho et al.'s upper bound) instead of the posterior's");
-  cmd->add_option("--clip", a->clip,
-                  "Posterior samplers: on or off, clip Tweedie's x0 to the data's range at each step "
-                  "(default dps, ddrm on; diffpir off)")
-      ->check(CLI::IsMember({"on", "off"}));
-  cmd->add_option("--zeta", a->zeta, "diffpir: share of fresh noise per step in [0, 1] (default 1)");
-  cmd->add_option("--eta", a->eta, "ddrm: share of fresh noise per step in [0, 1] (default 0.85)");
+  cmd->add_option("--lambda", a->job.lambda, "Regularisation parameter, or auto:discrepancy");
+  cmd->add_option("--lambda-grid", a->job.lambda_grid,
+                  "Geometric grid A:B:N (with --validate or --lambda auto:discrepancy)");
+  cmd->add_option("--grid", a->grids,
+                  "SETTING=A:B:N: a geometric grid of a searchable setting (mu, denoiser-sigma), chosen "
+                  "with lambda on --validate; repeatable");
+  cmd->add_option("--mu-grid", a->mu_grid,
+                  "Geometric grid of mu, chosen with lambda on --validate (--grid mu=...)");
+  cmd->add_option(
+      "--validate", a->job.validate,
+      "Images START:STOP whose ground truth chooses lambda (and the grids) by mean PSNR (positions "
+      "in the measurement file)");
+  // The methods' settings, one option each (solvers/method_settings.h).
+  for (const auto& d : MethodRegistry::instance().declared_settings())
+    if (d.spec.name != "lambda") add_setting_option(cmd, d, *a);
   cmd->add_option(
       "--interval-scale", a->job.interval_scale,
       "Posterior samplers: report the calibrated interval mean +- C std (default: C fitted on the "
       "--validate images by split conformal prediction, when given)");
-  cmd->add_option("--restarts", a->restarts,
-                  "Initial latent vectors per image (the lowest objective is kept)")
-      ->capture_default_str();
-  cmd->add_option("--mu", a->job.mu, "Weight of the latent prior inside the regulariser (relaxed, sparse)")
-      ->capture_default_str();
-  cmd->add_option("--mu-grid", a->job.mu_grid, "Geometric grid of mu, chosen with lambda on --validate");
-  cmd->add_option("--prior", a->prior, "Latent prior: l2, sphere or none")->capture_default_str();
-  cmd->add_option("--optimizer", a->optimizer, "backtracking (the paper's algorithms) or adam (hard, pgd)")
-      ->capture_default_str();
-  cmd->add_option("--adam-lr", a->adam_lr, "Adam's learning rate on z")->capture_default_str();
-  cmd->add_option("--inner-iterations", a->inner_iterations,
-                  "pgd: descent steps per projection; sparse-tv: TV prox iterations")
-      ->capture_default_str();
-  cmd->add_option("--lambda", a->job.lambda, "Regularisation parameter, or auto:discrepancy");
-  cmd->add_option("--lambda-grid", a->job.lambda_grid,
-                  "Geometric grid A:B:N (with --validate or --lambda auto:discrepancy)");
-  cmd->add_option("--validate", a->job.validate,
-                  "Images START:STOP whose ground truth chooses lambda (and mu) by mean PSNR (positions in "
-                  "the measurement file)");
   cmd->add_option("--out", a->job.out, "Output folder")->required();
-  cmd->add_option("--iterations", a->iterations, "Maximum solver iterations (0: the method's default)");
-  cmd->add_option("--tolerance", a->tolerance, "Solver stopping tolerance (0: the method's default)");
-  cmd->add_flag("--no-box", a->no_box,
-                "TV and plug-and-play: do not constrain the image to [0, 1]; posterior samplers: do not "
-                "clamp the samples to [0, 1]");
   cmd->add_option("--trace", a->job.trace,
                   "Record PSNR and data discrepancy after every iteration on the first N report images at "
                   "the chosen parameters (iterations.png, results.json \"iterations\"; solved once more)");
@@ -168,17 +133,7 @@ void add_reconstruct_command(CLI::App& app, Commands& commands) {
                   "Samples solved at once: images x parameter values x restarts (the same in every command)")
       ->capture_default_str();
   a->parallel.add_to(cmd, "its share of the images (and of the validation images of a sweep)");
-  check_domains(cmd, {{"--restarts", positive_integer(10000)},
-                      {"--adam-lr", positive_real()},
-                      {"--inner-iterations", positive_integer(100000)},
-                      {"--iterations", non_negative_integer(10000000)},
-                      {"--tolerance", non_negative_real()},
-                      {"--denoiser-sigma", real_in_half_open(0.0, 1.0)},
-                      {"--samples", positive_integer(10000)},
-                      {"--steps", positive_integer(100000)},
-                      {"--zeta", real_in_closed(0.0, 1.0)},
-                      {"--eta", real_in_closed(0.0, 1.0)},
-                      {"--interval-scale", positive_real()},
+  check_domains(cmd, {{"--interval-scale", positive_real()},
                       {"--trace", positive_integer(100000)},
                       {"--batch", positive_integer(1 << 24)}});
   commands.add(cmd, [a, cmd](Context& ctx) { run_reconstruct(*a, *cmd, ctx); });

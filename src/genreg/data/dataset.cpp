@@ -7,6 +7,7 @@
 #include "genreg/data/image_folder.h"
 #include "genreg/data/mnist.h"
 #include "genreg/data/shapes.h"
+#include "genreg/io/tensor_file.h"
 
 namespace genreg {
 
@@ -54,6 +55,22 @@ Dataset load_dataset(const std::string& spec, const DatasetOptions& options) {
   data.name = spec;
   data.split = options.split();
   return data;
+}
+
+torch::Tensor load_images(const std::string& path) {
+  auto t = load_tensor(path);
+  require(t.dim() >= 2 && t.dim() <= 4, path, ": expected an image array of 2 to 4 dimensions, got shape ",
+          t.sizes());
+  if (t.dim() == 2)
+    t = t.unsqueeze(0).unsqueeze(0);
+  else if (t.dim() == 3)
+    t = t.unsqueeze(1);  // (N,H,W) or a PNG's (1,H,W)
+  require(t.size(1) == 1, path, ": expected single-channel images, got shape ", t.sizes());
+  if (t.scalar_type() == torch::kUInt8) t = t.to(torch::kFloat32).div(255.0);
+  require(t.is_floating_point(), path, ": expected floating-point or uint8 images, got ", t.scalar_type());
+  t = t.to(torch::kFloat32);
+  check_images(t, path);
+  return t;
 }
 
 }  // namespace genreg

@@ -57,4 +57,8 @@ std::string data_directory();
 // `what` names the data in the message ("truth image", "dataset mnist").
 void check_images(const torch::Tensor& images, const std::string& what);
 
+// Loads images for comparison from .png, .npy or .pt (io/tensor_file.h) as (N, 1, H, W) float32:
+// (H, W) and (N, H, W) arrays gain the missing dimensions. Checks them with check_images.
+torch::Tensor load_images(const std::string& path);
+
 }  // namespace genreg

@@ -1,7 +1,7 @@
 #include "genreg/functionals/data_fidelity.h"
 
 #include "genreg/core/error.h"
-#include "genreg/solvers/conjugate_gradient.h"
+#include "genreg/functionals/conjugate_gradient.h"
 
 namespace genreg {
 

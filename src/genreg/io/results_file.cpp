@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "genreg/core/error.h"
+#include "genreg/core/provenance.h"
 #include "genreg/core/source_dir.h"
 #include "genreg/io/atomic_file.h"
 
@@ -33,8 +34,9 @@ nlohmann::json results_document(const std::string& command, const nlohmann::json
     const bool is_setting = std::find(settings_keys.begin(), settings_keys.end(), key) != settings_keys.end();
     (is_setting ? settings : results)[key] = value;
   }
-  return {{"format", kResultsFormat}, {"command", command}, {"genreg", GENREG_VERSION}, {"seconds", seconds},
-          {"settings", settings},     {"results", results}, {"files", files_in(folder)}};
+  return {{"format", kResultsFormat},  {"command", command},        {"genreg", GENREG_VERSION},
+          {"seconds", seconds},        {"settings", settings},      {"results", results},
+          {"files", files_in(folder)}, {"provenance", provenance()}};
 }
 
 void write_results_file(const std::string& folder, nlohmann::json& document) {

@@ -5,7 +5,9 @@
 //   {"format": "genreg-results-1", "command": "reconstruct", "genreg": "0.2.0", "seconds": 12.3,
 //    "settings": {what was asked: method, operator, model, options, ...},
 //    "results":  {what came out: metrics, chosen parameters, per-image numbers, history, ...},
-//    "files":    ["grid.png", "report.html", ...]}   (the folder's files, relative, sorted)
+//    "files":    ["grid.png", "report.html", ...],   (the folder's files, relative, sorted)
+//    "provenance": {"argv", "commit", "date", "machine": {"cpu", "cores", "sgemm_gflops_one_thread"}}}
+//                (core/provenance.h: the run a published number traces to)
 //
 // so that a script reads any run the same way: settings and results, never a guess at the command.
 #include <nlohmann/json.hpp>

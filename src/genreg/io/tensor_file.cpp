@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "genreg/core/error.h"
-#include "genreg/data/dataset.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/npy.h"
 #include "genreg/io/png.h"
@@ -59,22 +58,6 @@ torch::Tensor load_tensor(const std::string& path) {
     return value.toTensor();
   }
   fail("cannot load '", path, "' (use .pt, .npy or .png)");
-}
-
-torch::Tensor load_images(const std::string& path) {
-  auto t = load_tensor(path);
-  require(t.dim() >= 2 && t.dim() <= 4, path, ": expected an image array of 2 to 4 dimensions, got shape ",
-          t.sizes());
-  if (t.dim() == 2)
-    t = t.unsqueeze(0).unsqueeze(0);
-  else if (t.dim() == 3)
-    t = t.unsqueeze(1);  // (N,H,W) or a PNG's (1,H,W)
-  require(t.size(1) == 1, path, ": expected single-channel images, got shape ", t.sizes());
-  if (t.scalar_type() == torch::kUInt8) t = t.to(torch::kFloat32).div(255.0);
-  require(t.is_floating_point(), path, ": expected floating-point or uint8 images, got ", t.scalar_type());
-  t = t.to(torch::kFloat32);
-  check_images(t, path);
-  return t;
 }
 
 }  // namespace genreg

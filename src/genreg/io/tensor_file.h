@@ -16,8 +16,4 @@ torch::Tensor load_tensor(const std::string& path);
 void save_pickle(const std::string& path, const c10::IValue& value);
 c10::IValue load_pickle(const std::string& path);
 
-// Loads images for comparison from .png, .npy or .pt as (N, 1, H, W) float32: (H, W) and
-// (N, H, W) arrays gain the missing dimensions. Checks values are finite and in [0, 1].
-torch::Tensor load_images(const std::string& path);
-
 }  // namespace genreg

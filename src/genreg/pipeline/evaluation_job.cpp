@@ -9,12 +9,12 @@
 
 #include "genreg/core/error.h"
 #include "genreg/eval/earth_movers.h"
-#include "genreg/eval/evaluation_report.h"
 #include "genreg/eval/feature_network.h"
 #include "genreg/eval/sample_quality.h"
 #include "genreg/io/output_paths.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/models/diffusion_sampling.h"
+#include "genreg/pipeline/evaluation_report.h"
 
 namespace genreg {
 namespace {

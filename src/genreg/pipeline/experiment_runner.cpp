@@ -185,6 +185,7 @@ void store(const StoredResult& s, const MethodResult& r, const nlohmann::json& s
     save_tensor((s.dir / "samples.pt").string(), r.samples);
   }
   auto j = r.to_json(true);
+  j["settings_chosen"] = j["settings"];
   j["settings"] = settings;
   write_file_atomically((s.dir / "result.json").string(), j.dump(2) + "\n");
 }
@@ -201,7 +202,7 @@ std::optional<MethodResult> restore(const StoredResult& s, const ExperimentMetho
     MethodResult r;
     r.method = method;
     r.lambda = j.at("lambda").get<double>();
-    r.mu = j.value("mu", 0.0);
+    r.chosen = MethodSettings(j.at("settings_chosen"));
     r.validation_psnr = j.at("validation_psnr").get<double>();
     r.seconds = j.at("seconds").get<double>();
     r.validation_curve = j.at("validation_curve").get<std::vector<std::vector<double>>>();
@@ -234,20 +235,24 @@ std::vector<PlotPanel> sweep_panels(const std::vector<MethodResult>& results) {
   for (const auto& method : methods) {
     PlotPanel p{method, "lambda", "mean validation PSNR (dB)", true, false, {}, {}, {}};
     for (const auto& r : results) {
-      if (r.method.method != method) continue;
-      // The curve of the chosen mu.
+      // A method without a lambda has no curve against lambda.
+      if (r.method.method != method || r.validation_curve.empty() || r.method.lambdas.empty()) continue;
+      // The curve of the chosen combination of the searched settings (the best curve's peak).
       size_t k = 0;
-      for (size_t i = 0; i < r.method.mus.size(); ++i)
-        if (r.method.mus[i] == r.mu) k = i;
+      double best = -1e300;
+      for (size_t i = 0; i < r.validation_curve.size(); ++i) {
+        const double peak = *std::max_element(r.validation_curve[i].begin(), r.validation_curve[i].end());
+        if (peak > best) best = peak, k = i;
+      }
       PlotSeries s{r.method.learned() ? model_label(r.method.model) : r.method.label(), r.method.lambdas,
-                   r.validation_curve.at(r.method.reads_mu() ? k : 0)};
+                   r.validation_curve[k]};
       (r.method.learned() ? p : classical).series.push_back(s);
     }
     if (!p.series.empty()) {
       if (std::any_of(results.begin(), results.end(), [&](const MethodResult& r) {
-            return r.method.method == method && r.method.mus.size() > 1;
+            return r.method.method == method && !r.method.grids.empty();
           }))
-        p.title += " (at the chosen mu)";
+        p.title += " (at the chosen settings)";
       panels.push_back(p);
     }
   }
@@ -357,15 +362,19 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   m.y = m.y.to(a.device);
   m.x_true = m.x_true.to(a.device);
   const auto positions = [](const IndexRange& r) { return torch::arange(r.start, r.stop, torch::kLong); };
-  const auto validation = m.select(positions(validation_range).to(m.y.device()));
-  const auto report = m.select(positions(report_range).to(m.y.device()));
-  const auto truth = report.x_true.to(torch::kCPU, torch::kFloat32);
+  const auto validation = positions(validation_range);
+  const auto truth =
+      m.select(positions(report_range).to(m.y.device())).x_true.to(torch::kCPU, torch::kFloat32);
+  // Only the validation and report images are solved.
+  const auto used = std::get<0>(torch::sort(torch::cat({validation, positions(report_range)})));
+  const auto solved = m.select(used.to(m.y.device()));
+  const auto validation_rows = torch::searchsorted(used, validation);
   os << "measurements: " << spec.operator_spec << " of " << spec.dataset << " test images " << spec.validation
      << " (validation) and " << spec.report << " (report), sigma " << spec.sigma << "\n";
 
   // 4. Methods.
   ExperimentRunOptions run;
-  run.generative.restarts(restarts).iterations(a.iterations).seed(a.seed);
+  run.common.set("restarts", restarts).set("iterations", a.iterations).seed(a.seed);
   run.batch = a.batch;
   run.log = [&](const std::string& line) { os << line << std::endl; };
   run.group = a.group;
@@ -373,21 +382,17 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   for (size_t i = 0; i < spec.methods.size(); ++i) {
     const auto& method = spec.methods[i];
     const StoredResult stored(fs::path(a.out) / "methods" / file_key(method));
+    // What the kept result depends on: a change to any of it runs the method again.
+    nlohmann::json grids = nlohmann::json::object();
+    for (const auto& [name, values] : method.grids) grids[name] = values;
     nlohmann::json settings = {{"lambdas", method.lambdas},
-                               {"mus", method.mus},
+                               {"grids", grids},
+                               {"method_settings", method.settings.values()},
                                {"operator", spec.operator_spec},
                                {"sigma", spec.sigma},
                                {"validation", spec.validation},
                                {"report", spec.report},
                                {"seed", a.seed}};
-    if (method.denoiser_sigma > 0) settings["denoiser_sigma"] = method.denoiser_sigma;
-    if (method.iterations > 0) settings["iterations"] = method.iterations;
-    if (method.samples > 0) settings["samples"] = method.samples;
-    if (method.steps > 0) settings["steps"] = method.steps;
-    // Always for diffpir (-1: its default), so that results from before 2026-12-04, when it clipped
-    // x0 at every step, run again.
-    if (MethodRegistry::instance().at(method.method).reads("zeta")) settings["zeta"] = method.zeta;
-    if (method.allow_operator_shift) settings["allow_operator_shift"] = true;
     if (method.learned() && MethodRegistry::instance().at(method.method).reads("samples"))
       settings["calibration"] = "split conformal, 90%, validation support";
     if (method.learned()) {
@@ -414,8 +419,9 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       if (kept) results.push_back(*kept);
       continue;
     }
-    os << ": choosing lambda" << (method.mus.size() > 1 ? " and mu" : "") << " on " << validation.size()
-       << " validation images, then " << report.size() << " report images\n"
+    os << ": choosing lambda";
+    for (const auto& item : method.grids) os << ", " << item.first;
+    os << " on " << validation.numel() << " validation images, then " << truth.size(0) << " report images\n"
        << std::flush;
     MethodPriors priors;
     if (method.learned()) {
@@ -425,12 +431,12 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
       priors.noise_predictor = std::dynamic_pointer_cast<NoisePredictor>(model);
       priors.conditional_generator = std::dynamic_pointer_cast<ConditionalGenerator>(model);
     }
-    auto r = run_experiment_method(method, priors, validation, report, run);
+    auto r = run_experiment_method(method, priors, solved, validation_rows, run);
     if (root) store(stored, r, settings);
     os << "  " << method.label() << ": psnr_paper " << format_fixed(r.metrics[1].summary.mean, 2) << " +- "
        << format_fixed(r.metrics[1].summary.std, 2) << ", psnr " << format_fixed(r.metrics[0].summary.mean, 2)
        << ", ssim " << format_fixed(r.metrics[2].summary.mean, 3) << " (lambda " << r.lambda;
-    if (method.reads_mu()) os << ", mu " << r.mu;
+    if (!method.grids.empty()) os << ", " << r.chosen_text();
     os << "; " << format_fixed(r.seconds, 1) << " s)\n";
     if (!r.uncertainty.is_null()) {
       os << "  90% intervals cover " << percent_of(r.uncertainty, "coverage_90") << " of the pixels, "
@@ -467,7 +473,9 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
     row_names += " / " + r.method.label();
   }
   write_comparison_grid((fs::path(a.out) / "reconstructions.png").string(), rows);
-  write_line_plot((fs::path(a.out) / "validation.png").string(), sweep_panels(results), 420, 340);
+  const auto validation_panels = sweep_panels(results);
+  if (!validation_panels.empty())
+    write_line_plot((fs::path(a.out) / "validation.png").string(), validation_panels, 420, 340);
   std::vector<std::string> decompositions;
   for (const auto& r : results) {
     if (!r.u.defined()) continue;
@@ -536,7 +544,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
          paper,
          format_fixed(r.metrics[0].summary.mean, 2) + " +- " + format_fixed(r.metrics[0].summary.std, 2),
          format_fixed(r.metrics[2].summary.mean, 3) + " +- " + format_fixed(r.metrics[2].summary.std, 3),
-         format_fixed(r.lambda, 4) + (r.method.reads_mu() ? ", mu " + format_fixed(r.mu, 4) : ""),
+         format_fixed(r.lambda, 4) + (r.method.grids.empty() ? "" : ", " + r.chosen_text()),
          format_fixed(r.seconds, 1)});
   }
   html.heading("Results on " + std::to_string(truth.size(0)) + " images", 2)
@@ -562,7 +570,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                 "audit outside"},
                uncertainty_rows);
   html.figure("reconstructions.png", "rows: " + row_names + " (evenly spaced report images)");
-  html.figure("validation.png", "mean PSNR on the validation images against lambda");
+  if (!validation_panels.empty())
+    html.figure("validation.png", "mean PSNR on the validation images against lambda");
   for (const auto& name : decompositions)
     html.figure(name, "truth / G(z) / deviation u (red positive, blue negative) / x = G(z) + u");
   for (const auto& [name, caption] : uncertainty_figures) html.figure(name, caption);

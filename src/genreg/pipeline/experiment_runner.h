@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "genreg/distributed/process_group.h"
-#include "genreg/eval/experiment.h"
+#include "genreg/pipeline/experiment.h"
 
 namespace genreg {
 

@@ -7,33 +7,51 @@
 #include <ostream>
 
 #include "genreg/core/error.h"
-#include "genreg/eval/experiment.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/html_report.h"
 #include "genreg/io/line_plot.h"
 #include "genreg/io/number_format.h"
 #include "genreg/io/output_paths.h"
 #include "genreg/io/results_file.h"
+#include "genreg/pipeline/experiment.h"
 
 namespace genreg {
 namespace fs = std::filesystem;
 
+std::vector<OperatorShiftPart> parse_operator_shift(const nlohmann::json& document,
+                                                    const std::string& source) {
+  std::vector<OperatorShiftPart> out;
+  try {
+    require(document.contains("parts") && document.at("parts").is_array() && !document.at("parts").empty(),
+            "\"parts\" must be a non-empty list");
+    for (const auto& p : document.at("parts")) {
+      OperatorShiftPart part;
+      part.name = p.at("name").get<std::string>();
+      part.base = p.at("base").get<std::string>();
+      part.methods = p.at("methods").get<std::vector<std::string>>();
+      for (const auto& a : p.at("acquisitions"))
+        part.acquisitions.push_back({a.at("name").get<std::string>(), a.at("label").get<std::string>(),
+                                     a.at("operator").get<std::string>(), a.at("sigma").get<double>()});
+      require(!part.acquisitions.empty(), "part ", part.name, " has no acquisitions");
+      const auto base = experiment_spec(part.base);
+      for (const auto& key : part.methods)
+        require(std::any_of(base.methods.begin(), base.methods.end(),
+                            [&](const ExperimentMethod& m) { return m.key() == key; }),
+                "part ", part.name, ": ", part.base, " has no method ", key);
+      out.push_back(std::move(part));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail(source, ": ", e.what());
+  } catch (const Error& e) {
+    fail(source, ": ", e.what());
+  }
+  return out;
+}
+
 std::vector<OperatorShiftPart> operator_shift_parts() {
-  // tomo on 56x56 images measures 125 angles x 81 detectors; half the angles: 62.
-  return {{"mnist",
-           "table1a",
-           {"hard/vae", "pnp-admm/drunet", "dps/ddpm", "cfm", "postprocess", "tv"},
-           {{"training", "cs:150, sigma 0.1 (training)", "cs:150", 0.1},
-            {"sigma0.05", "sigma 0.05", "cs:150", 0.05},
-            {"sigma0.2", "sigma 0.2", "cs:150", 0.2},
-            {"matrix-seed1", "another matrix (seed 1)", "cs:150,seed=1", 0.1}}},
-          {"shapes",
-           "table1b",
-           {"hard/vae", "pnp-admm/drunet", "diffpir/ddpm", "cfm", "postprocess", "tv"},
-           {{"training", "tomo, sigma 0.1 (training)", "tomo", 0.1},
-            {"sigma0.05", "sigma 0.05", "tomo", 0.05},
-            {"sigma0.2", "sigma 0.2", "tomo", 0.2},
-            {"half-angles", "half the angles (62)", "tomo:angles=62", 0.1}}}};
+  std::string path;
+  const auto document = read_experiment_document("operator-shift", &path);
+  return parse_operator_shift(document, path);
 }
 
 namespace {
@@ -63,21 +81,24 @@ ExperimentSpec restricted(const ExperimentSpec& base, const std::vector<std::str
   return s;
 }
 
-// (lambda, mu) chosen per method key in a finished run's document.
-std::map<std::string, std::pair<double, double>> chosen_parameters(const nlohmann::json& document) {
-  std::map<std::string, std::pair<double, double>> out;
+// The parameters chosen per method key in a finished run's document: lambda and every searched
+// setting's value.
+std::map<std::string, std::map<std::string, double>> chosen_parameters(const nlohmann::json& document) {
+  std::map<std::string, std::map<std::string, double>> out;
   for (const auto& m : document.at("results").at("methods")) {
     const auto method = m.at("method").get<std::string>(), model = m.at("model").get<std::string>();
     const auto key = model.empty() || model == method ? method : method + "/" + model;
-    out[key] = {m.at("lambda").get<double>(), m.value("mu", 1.0)};
+    out[key]["lambda"] = m.at("lambda").get<double>();
+    for (const auto& item : m.at("grids").items())
+      out[key][item.key()] = m.at("settings").at(item.key()).get<double>();
   }
   return out;
 }
 
 }  // namespace
 
-nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std::string>& parts,
-                                  std::ostream& log_to) {
+nlohmann::json run_operator_shift(const std::vector<OperatorShiftPart>& study, const ExperimentArgs& a,
+                                  const std::vector<std::string>& parts, std::ostream& log_to) {
   require(!a.out.empty(), "no output folder given");
   // With a process group every acquisition's experiment runs on all ranks (run_experiment); rank 0
   // alone prints, tabulates and writes.
@@ -86,10 +107,17 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
   std::ostream& os = root_log.stream();
   const auto start = std::chrono::steady_clock::now();
   std::vector<OperatorShiftPart> selected;
-  for (const auto& part : operator_shift_parts())
+  for (const auto& part : study)
     if (parts.empty() || std::find(parts.begin(), parts.end(), part.name) != parts.end())
       selected.push_back(part);
-  require(!selected.empty(), "operator-shift has the parts mnist and shapes");
+  require(
+      !selected.empty(), "no part of the study is named in --parts (it has: ",
+      [&] {
+        std::string names;
+        for (const auto& part : study) names += (names.empty() ? "" : ", ") + part.name;
+        return names;
+      }(),
+      ")");
   if (root) fs::create_directories(a.out);
   HtmlReport html("genreg experiment operator-shift");
   html.paragraph(
@@ -116,7 +144,7 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
     // psnr by method key, one value per acquisition.
     std::map<std::string, std::vector<double>> psnr;
     std::map<std::string, std::string> labels;
-    std::map<std::string, std::pair<double, double>> chosen;
+    std::map<std::string, std::map<std::string, double>> chosen;
     nlohmann::json part_json = {
         {"part", part.name}, {"base", part.base}, {"acquisitions", nlohmann::json::array()}};
     std::vector<std::vector<std::string>> rows;
@@ -132,12 +160,13 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
       if (i > 0)
         for (auto& m : spec.methods) {
           // Tuned on the training acquisition, then kept.
-          const auto& [lambda, mu] = chosen.at(m.key());
-          m.lambdas = {lambda};
-          m.mus = {mu};
-          m.allow_operator_shift = !spec.conditional_models.empty() &&
-                                   std::find(spec.conditional_models.begin(), spec.conditional_models.end(),
-                                             m.model) != spec.conditional_models.end();
+          const auto& values = chosen.at(m.key());
+          if (!m.lambdas.empty()) m.lambdas = {values.at("lambda")};
+          for (const auto& item : m.grids) m.settings.set(item.first, values.at(item.first));
+          m.grids.clear();
+          if (std::find(spec.conditional_models.begin(), spec.conditional_models.end(), m.model) !=
+              spec.conditional_models.end())
+            m.settings.set("allow_operator_shift", true);
         }
       args.out = (fs::path(a.out) / part.name / acq.name).string();
       os << "\n== operator-shift " << part.name << ": " << acq.label << " ==\n";
@@ -145,17 +174,20 @@ nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std
       if (i == 0) {
         if (root) chosen = chosen_parameters(document);
         if (a.group) {
-          // Rank 0's choices (lambda, mu per method, in the spec's order) for every rank.
-          auto values = torch::zeros({2 * static_cast<int64_t>(spec.methods.size())}, torch::kFloat64);
+          // Rank 0's choices (lambda and the searched settings per method, in the spec's order) for
+          // every rank.
+          std::vector<std::pair<std::string, std::string>> slots;
+          for (const auto& m : spec.methods) {
+            slots.push_back({m.key(), "lambda"});
+            for (const auto& item : m.grids) slots.push_back({m.key(), item.first});
+          }
+          auto values = torch::zeros({static_cast<int64_t>(slots.size())}, torch::kFloat64);
           if (root)
-            for (size_t k = 0; k < spec.methods.size(); ++k) {
-              const auto& [lambda, mu] = chosen.at(spec.methods[k].key());
-              values[2 * k] = lambda;
-              values[2 * k + 1] = mu;
-            }
+            for (size_t k = 0; k < slots.size(); ++k)
+              values[k] = chosen.at(slots[k].first).at(slots[k].second);
           a.group->broadcast(values, 0);
-          for (size_t k = 0; k < spec.methods.size(); ++k)
-            chosen[spec.methods[k].key()] = {values[2 * k].item<double>(), values[2 * k + 1].item<double>()};
+          for (size_t k = 0; k < slots.size(); ++k)
+            chosen[slots[k].first][slots[k].second] = values[k].item<double>();
         }
       }
       if (!root) continue;

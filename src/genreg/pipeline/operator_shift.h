@@ -1,5 +1,5 @@
 #pragma once
-// The operator-shift experiment (PROTOCOL.md, "operator-shift"; the course notes' conditional-model
+// The operator-shift study (PROTOCOL.md, "operator-shift"; the course notes' conditional-model
 // trade-off): conditional models (cfm, postprocess) trained for one acquisition against
 // unconditional priors (a VAE with the hard constraint, PnP with a DRUNet, a diffusion sampler, TV),
 // measured on the training acquisition and on shifted ones (other noise levels, half the
@@ -34,12 +34,18 @@ struct OperatorShiftPart {
   std::vector<ShiftedAcquisition> acquisitions;  // the first is the training acquisition
 };
 
+// The parts of a study document (experiments/operator-shift.json: "parts", each with its base
+// experiment, method keys and acquisitions, the first the training one). Throws genreg::Error naming
+// `source` for a part without acquisitions, an unknown base or a method the base does not have.
+std::vector<OperatorShiftPart> parse_operator_shift(const nlohmann::json& document,
+                                                    const std::string& source);
+// The built-in study, experiments/operator-shift.json.
 std::vector<OperatorShiftPart> operator_shift_parts();
 
-// Runs the parts named in `parts` (empty: all). `a.generators`, when given, holds one models folder
-// per part named for it (docs/models: mnist/, shapes/); else each part trains its models. `a.only`
-// restricts the methods. Returns the document written to OUT/results.json.
-nlohmann::json run_operator_shift(const ExperimentArgs& a, const std::vector<std::string>& parts,
-                                  std::ostream& os);
+// Runs the parts of `study` named in `parts` (empty: all). `a.generators`, when given, holds one
+// models folder per part named for it (docs/models: mnist/, shapes/); else each part trains its
+// models. `a.only` restricts the methods. Returns the document written to OUT/results.json.
+nlohmann::json run_operator_shift(const std::vector<OperatorShiftPart>& study, const ExperimentArgs& a,
+                                  const std::vector<std::string>& parts, std::ostream& os);
 
 }  // namespace genreg

@@ -7,11 +7,7 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
-#include "genreg/data/index_range.h"
-#include "genreg/eval/iteration_trace.h"
 #include "genreg/eval/metrics.h"
-#include "genreg/eval/parameter_choice.h"
-#include "genreg/eval/sharded_solves.h"
 #include "genreg/eval/uncertainty.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/html_report.h"
@@ -24,6 +20,9 @@
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/operators/operator_spec.h"
+#include "genreg/pipeline/iteration_trace.h"
+#include "genreg/pipeline/parameter_choice.h"
+#include "genreg/pipeline/sharded_solves.h"
 #include "genreg/solvers/conditional_sampling.h"
 #include "genreg/solvers/diffusion_posterior.h"
 
@@ -32,37 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// The parameter rule a job asks for.
-enum class Rule { fixed, validation, discrepancy };
-
-Rule parameter_rule(const ReconstructionJob& job, const MethodInfo& info) {
-  const bool automatic = job.lambda.rfind("auto", 0) == 0;
-  if (!info.has_lambda()) {
-    require(job.lambda.empty() && job.lambda_grid.empty(), job.method,
-            " has no regularisation parameter to choose (no --lambda or --lambda-grid)");
-    // --validate still sets images apart: a posterior sampler's intervals are calibrated on them.
-    require(job.validate.empty() || info.reads("samples"), "--validate chooses a parameter, and ", job.method,
-            " has none");
-    return Rule::fixed;
-  }
-  require(!job.lambda.empty() || !job.lambda_grid.empty(),
-          "give --lambda VALUE, --lambda-grid A:B:N with --validate, or --lambda auto:discrepancy");
-  require(!automatic || job.lambda == "auto:discrepancy", "unknown automatic rule '", job.lambda,
-          "' (use auto:discrepancy)");
-  if (automatic) return Rule::discrepancy;
-  require(job.lambda_grid.empty() || job.lambda.empty(),
-          "give either --lambda VALUE or --lambda-grid, not both");
-  if (job.lambda_grid.empty()) {
-    // A posterior sampler's intervals are calibrated on the --validate images.
-    require(job.validate.empty() || info.reads("samples"),
-            "--validate chooses lambda from --lambda-grid; with one --lambda there is no choice");
-    return Rule::fixed;
-  }
-  require(!job.validate.empty(),
-          "a lambda grid needs --validate A:B (choose by PSNR) or --lambda auto:discrepancy");
-  return Rule::validation;
-}
 
 // Per start r: mean over images of the objective, discrepancy and PSNR against lambda.
 std::vector<PlotPanel> start_panels(const SweepResult& s, double level) {
@@ -87,23 +55,6 @@ std::vector<PlotPanel> start_panels(const SweepResult& s, double level) {
   return panels;
 }
 
-nlohmann::json sweep_json(const SweepResult& s, double mu, bool with_mu) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (size_t k = 0; k < s.lambdas.size(); ++k) {
-    nlohmann::json row = {{"lambda", s.lambdas[k]},
-                          {"discrepancy_mean", s.discrepancy[k].mean().item<double>()}};
-    if (with_mu) row["mu"] = mu;
-    if (s.start_objective.size(2) > 1) {
-      row["objective_mean_per_restart"] = std::vector<double>();
-      for (int64_t r = 0; r < s.start_objective.size(2); ++r)
-        row["objective_mean_per_restart"].push_back(s.start_objective[k].select(1, r).mean().item<double>());
-    }
-    if (s.psnr.defined()) row["psnr_mean"] = s.psnr[k].mean().item<double>();
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 std::string percent(double share) {
   return std::isfinite(share) ? format_significant(100.0 * share, 3) + "%" : std::string("n/a");
 }
@@ -112,11 +63,10 @@ std::string percent(double share) {
 // report images: samples (N, K, 1, H, W), truth (N, 1, H, W), back-projections A^T y (N, 1, H, W).
 // `interval_scale` > 0: the calibrated interval mean +- c std is reported too, `scale_source` saying
 // where c came from.
-void report_uncertainty(const torch::Tensor& samples, const torch::Tensor& truth,
+void report_uncertainty(const UncertaintySummary& u, const torch::Tensor& samples, const torch::Tensor& truth,
                         const torch::Tensor& backprojection, double interval_scale,
                         const std::string& scale_source, const std::string& out, nlohmann::json& summary,
                         HtmlReport& html, std::ostream& os) {
-  const auto u = summarise_uncertainty(samples, truth, 0.01, interval_scale);
   summary["uncertainty"] = u.to_json();
   if (interval_scale > 0) summary["uncertainty"]["interval_scale_source"] = scale_source;
   os << "  90% intervals of " << u.samples << " samples cover " << percent(u.coverage) << " of the pixels, "
@@ -182,14 +132,50 @@ void report_uncertainty(const torch::Tensor& samples, const torch::Tensor& truth
 
 }  // namespace
 
-std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& validate, int64_t n) {
-  auto all = torch::arange(n, torch::kLong);
-  if (validate.empty()) return {torch::empty({0}, torch::kLong), all};
-  const auto r = IndexRange::parse(validate).resolve(n);
-  auto is_validation = (all >= r.start) & (all < r.stop);
-  auto rest = all.masked_select(~is_validation);
-  require(rest.numel() > 0, "--validate ", validate, " leaves no images to report on");
-  return {all.masked_select(is_validation), rest};
+ParameterRule parameter_rule(const ReconstructionJob& job) {
+  const auto& info = MethodRegistry::instance().at(job.method);
+  const bool automatic = job.lambda.rfind("auto", 0) == 0;
+  std::map<std::string, std::vector<double>> grids;
+  for (const auto& [name, text] : job.grids) {
+    const auto& spec = info.setting(name);
+    require(spec.searchable && name != "lambda", "--grid ", name, ": ", spec.spelled("--"),
+            " is not a setting a grid may search (give --lambda-grid for lambda)");
+    require(!job.settings.has(name), "give either ", spec.spelled("--"), " or a grid of it, not both");
+    grids[name] = parse_lambda_grid(text);
+  }
+  require(grids.empty() || !job.validate.empty(), "a setting grid is chosen on --validate images");
+  if (!info.has_lambda()) {
+    require(job.lambda.empty() && job.lambda_grid.empty(), job.method,
+            " has no regularisation parameter to choose (no --lambda or --lambda-grid)");
+    // --validate still sets images apart: a posterior sampler's intervals are calibrated on them.
+    require(job.validate.empty() || info.reads("samples") || !grids.empty(),
+            "--validate chooses a parameter, and ", job.method, " has none");
+    if (!grids.empty()) return ParameterRule::validation_grid({}, grids);
+    return ParameterRule::fixed_at(0.0);
+  }
+  require(!job.lambda.empty() || !job.lambda_grid.empty(),
+          "give --lambda VALUE, --lambda-grid A:B:N with --validate, or --lambda auto:discrepancy");
+  require(!automatic || job.lambda == "auto:discrepancy", "unknown automatic rule '", job.lambda,
+          "' (use auto:discrepancy)");
+  if (automatic) {
+    require(grids.empty(), "setting grids are chosen on --validate images, not by the discrepancy principle");
+    return ParameterRule::discrepancy_principle(job.lambda_grid.empty() ? std::vector<double>{}
+                                                                        : parse_lambda_grid(job.lambda_grid));
+  }
+  require(job.lambda_grid.empty() || job.lambda.empty(),
+          "give either --lambda VALUE or --lambda-grid, not both");
+  if (job.lambda_grid.empty()) {
+    const double lambda = parse_number(job.lambda, "--lambda");
+    require(std::isfinite(lambda) && lambda >= 0, "--lambda must be finite and non-negative");
+    if (!grids.empty()) return ParameterRule::validation_grid({lambda}, grids);
+    // A posterior sampler's intervals are calibrated on the --validate images.
+    require(job.validate.empty() || info.reads("samples"),
+            "--validate chooses lambda from --lambda-grid; with one --lambda there is no choice");
+    return ParameterRule::fixed_at(lambda);
+  }
+  require(!job.validate.empty(),
+          "a lambda grid needs --validate A:B (choose by PSNR) or --lambda auto:discrepancy");
+  return ParameterRule::validation_grid(parse_lambda_grid(job.lambda_grid), grids);
 }
 
 nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log_to) {
@@ -233,9 +219,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   require(info.needs != ModelRole::conditional_generator || !job.conditional.empty(), "--method ", job.method,
           " needs --conditional-model CHECKPOINT (from genreg train --model ", job.method,
           " --operator SPEC --noise S)");
-  const Rule rule = parameter_rule(job, info);
-  require(job.mu_grid.empty() || rule == Rule::validation,
-          "--mu-grid is chosen with --lambda-grid on --validate");
+  const ParameterRule rule = parameter_rule(job);
 
   auto m = load_measurements(job.measurements);
   m.y = m.y.to(job.device);
@@ -261,19 +245,10 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   if (info.needs == ModelRole::conditional_generator)
     priors.conditional_generator = model_as<ConditionalGenerator>(
         load_model(job.conditional, ModelRole::conditional_generator, job.device), job.conditional);
-  const bool reads_mu = info.reads("mu");
-  const std::vector<double> mus = !job.mu_grid.empty() ? parse_lambda_grid(job.mu_grid)
-                                                       : std::vector<double>{parse_number(job.mu, "--mu")};
-  for (double mu : mus) require(std::isfinite(mu) && mu >= 0, "mu must be finite and non-negative");
-  auto method_for = [&](double mu) {
-    auto settings = job.settings;
-    auto g = settings.generative();
-    g.mu(mu).seed(job.seed);
-    settings.generative(g);
-    settings.seed(job.seed);
-    return make_method(job.method, settings, priors);
-  };
-  const auto method = method_for(mus.front());
+  auto settings = check_settings(job.method, job.settings);
+  settings.seed(job.seed);
+  // The method as given, for the header and the trace (the chosen settings make the solves).
+  const auto method = make_method(job.method, settings, priors);
   const auto op = m.make_op();
   const int64_t n = m.size(), count = op->range_size();
   const double level = count * m.sigma * m.sigma;
@@ -281,15 +256,14 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   os << "reconstructing " << n << " images (" << m.dataset << " " << m.split << ", " << m.operator_spec
      << ", sigma " << m.sigma << ") with " << job.method;
   if (priors.generator) {
-    const auto& g = job.settings.generative();
-    os << " on " << job.generator << " (" << g.restarts() << " restart" << (g.restarts() > 1 ? "s" : "")
-       << ", prior " << g.prior() << ", " << g.optimizer() << ")";
+    const auto restarts = settings.get<int64_t>("restarts", 1);
+    os << " on " << job.generator << " (" << restarts << " restart" << (restarts > 1 ? "s" : "") << ", prior "
+       << settings.get<std::string>("prior", "l2") << ", "
+       << settings.get<std::string>("optimizer", "backtracking") << ")";
   }
   os << "\n";
 
   auto [validation_cpu, report_cpu] = split_positions(job.validate, n);
-  const auto validation = validation_cpu.to(job.device);
-  const auto report = report_cpu.to(job.device);
   nlohmann::json summary = {{"measurements", job.measurements},
                             {"method", job.method},
                             {"operator", m.operator_spec},
@@ -297,18 +271,16 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
                             {"count", n},
                             {"discrepancy_level", level}};
   if (priors.generator) {
-    const auto& g = job.settings.generative();
     summary["generator"] = job.generator;
     if (auto* model = dynamic_cast<GenerativeModel*>(priors.generator.get()))
       summary["model"] = model->config().to_json();
-    summary["restarts"] = g.restarts();
-    summary["prior"] = g.prior();
-    summary["optimizer"] = g.optimizer();
+    summary["restarts"] = settings.get<int64_t>("restarts", 1);
+    summary["prior"] = settings.get<std::string>("prior", "l2");
+    summary["optimizer"] = settings.get<std::string>("optimizer", "backtracking");
   }
   if (priors.denoiser) {
     summary["denoiser"] = job.denoiser;
     summary["denoiser_noise_range"] = priors.denoiser->noise_range();
-    if (job.settings.denoiser_sigma() > 0) summary["denoiser_sigma"] = job.settings.denoiser_sigma();
   }
   if (priors.noise_predictor) {
     summary["diffusion_model"] = job.diffusion;
@@ -337,52 +309,52 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
       if (sampler->options().allow_operator_shift()) summary["allow_operator_shift"] = true;
     }
   }
-  auto progress = [&](int64_t done, int64_t total, double seconds) {
+  MethodRunOptions options;
+  options.batch = job.batch;
+  options.group = job.group;
+  options.progress = [&](int64_t done, int64_t total, double seconds) {
     os << "  sweep: " << done << "/" << total << " solves, " << format_significant(seconds, 3) << " s, ETA "
        << format_significant(seconds / done * (total - done), 3) << " s" << std::endl;
   };
-  const ProgressLog log = [&](const std::string& line) { os << line << std::endl; };
+  options.log = [&](const std::string& line) { os << line << std::endl; };
+  options.interval_scale = job.interval_scale;
+  const auto run = run_method(job.method, settings, priors, m, validation_cpu, rule, options);
+  const auto& result = run.result;
+  const double seconds = run.seconds;
+  if (!root) return nlohmann::json();
 
+  summary["settings"] = run.settings.values();
+  summary["choice"] = run.choice_json();
+  if (rule.kind == ParameterRule::Kind::validation) summary["choice"]["validate"] = job.validate;
+  if (info.has_lambda() && rule.kind != ParameterRule::Kind::discrepancy)
+    summary["lambda"] = run.lambda[0].item<double>();
+  if (rule.kind == ParameterRule::Kind::discrepancy)
+    summary["lambda_per_image"] = summary["choice"]["lambda_per_image"];
+  for (const auto& [name, values] : rule.setting_grids) summary[name] = run.settings.values().at(name);
+  if (info.reads("mu") && !summary.contains("mu")) summary["mu"] = run.settings.get<double>("mu", 1.0);
+  if (run.settings.has("denoiser_sigma"))
+    summary["denoiser_sigma"] = run.settings.get<double>("denoiser_sigma", 0.0);
   std::vector<PlotPanel> sweep_panels, start_figure;
-  double mu = mus.front();
-  double interval_scale = job.interval_scale;
-  std::string scale_source = "given";
-  auto lambda_per_image = torch::zeros({n}, torch::kFloat64);
-  const auto start = Clock::now();
-  if (rule == Rule::fixed) {
-    const double lambda = info.has_lambda() ? parse_number(job.lambda, "--lambda") : 0.0;
-    require(std::isfinite(lambda) && lambda >= 0, "--lambda must be finite and non-negative");
-    lambda_per_image.fill_(lambda);
-    if (info.has_lambda()) summary["lambda"] = lambda;
-  } else if (rule == Rule::validation) {
-    const auto grid = parse_lambda_grid(job.lambda_grid);
-    const auto mv = m.select(validation);
-    double best = -1e300, best_lambda = grid.front();
-    nlohmann::json sweeps = nlohmann::json::array();
+  if (rule.kind == ParameterRule::Kind::validation) {
+    const auto& best_sweep = run.sweeps[run.chosen_sweep];
+    const double best_lambda = run.lambda[0].item<double>();
+    os << "  chose lambda " << format_significant(best_lambda);
+    for (const auto& [name, values] : rule.setting_grids)
+      os << ", " << name << " " << format_significant(run.settings.get<double>(name, 0.0));
+    os << " by mean PSNR " << format_significant(run.validation_psnr) << " dB on " << validation_cpu.numel()
+       << " validation images\n";
     PlotPanel q{"PSNR on validation images", "lambda", "mean PSNR (dB)", true, false, {}, {}, {}};
-    SweepResult best_sweep;
-    for (double candidate_mu : mus) {
-      const auto s =
-          sharded_sweep_lambdas(job.group, *method_for(candidate_mu), mv, grid, job.batch, progress, log);
-      for (const auto& row : sweep_json(s, candidate_mu, reads_mu)) sweeps.push_back(row);
-      PlotSeries series{mus.size() > 1 ? "mu " + format_significant(candidate_mu, 3) : "mean PSNR", grid, {}};
-      for (size_t k = 0; k < grid.size(); ++k) series.y.push_back(s.psnr[k].mean().item<double>());
-      q.series.push_back(series);
-      const int64_t k = choose_by_validation(s);
-      const double score = s.psnr[k].mean().item<double>();
-      if (score > best) {
-        best = score;
-        best_lambda = grid[k];
-        mu = candidate_mu;
-        best_sweep = s;
+    const auto curves = run.validation_curves();
+    for (size_t i = 0; i < run.sweeps.size(); ++i) {
+      std::string label = "mean PSNR";
+      if (run.sweeps.size() > 1) {
+        label.clear();
+        for (const auto& [name, values] : rule.setting_grids)
+          label += (label.empty() ? "" : ", ") + name + " " +
+                   format_significant(run.swept[i].get<double>(name, 0.0), 3);
       }
+      q.series.push_back({label, run.sweeps[i].lambdas, curves[i]});
     }
-    os << "  chose lambda " << format_significant(best_lambda)
-       << (mus.size() > 1 ? ", mu " + format_significant(mu) : std::string()) << " by mean PSNR "
-       << format_significant(best) << " dB on " << validation.numel() << " validation images\n";
-    lambda_per_image.fill_(best_lambda);
-    summary["lambda"] = best_lambda;
-    summary["choice"] = {{"rule", "validation"}, {"validate", job.validate}, {"sweep", sweeps}};
     PlotPanel disc{
         "data discrepancy (validation images)", "lambda", "mean ||Ax - y||^2", true, true, {}, {}, {}};
     disc.horizontal_lines.push_back({level, "M sigma^2"});
@@ -392,22 +364,15 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     disc.series.push_back(d);
     disc.vertical_lines.push_back(best_lambda);
     q.vertical_lines.push_back(best_lambda);
-    sweep_panels = {disc, q};
+    if (info.has_lambda()) sweep_panels = {disc, q};
     if (best_sweep.start_objective.size(2) > 1) start_figure = start_panels(best_sweep, level);
-  } else {
-    // Discrepancy principle, per image, without ground truth.
-    const auto grid =
-        parse_lambda_grid(job.lambda_grid.empty() ? std::string("1e-4:1e2:13") : job.lambda_grid);
-    const auto s = sharded_sweep_lambdas(job.group, *method, m, grid, job.batch, progress, log);
-    const auto choice = choose_by_discrepancy(s, count, m.sigma);
-    lambda_per_image = torch::tensor(grid, torch::kFloat64).index_select(0, choice);
-    summary["lambda_per_image"] =
-        std::vector<double>(lambda_per_image.data_ptr<double>(), lambda_per_image.data_ptr<double>() + n);
-    summary["choice"] = {{"rule", "discrepancy"}, {"sweep", sweep_json(s, mu, reads_mu)}};
-    const double median = lambda_per_image.median().item<double>();
+  } else if (rule.kind == ParameterRule::Kind::discrepancy) {
+    const auto& s = run.sweeps.front();
+    const auto chosen = run.lambda;
+    const double median = chosen.median().item<double>();
     os << "  discrepancy principle: median lambda " << format_significant(median) << " (range "
-       << format_significant(lambda_per_image.min().item<double>()) << " to "
-       << format_significant(lambda_per_image.max().item<double>()) << ")\n";
+       << format_significant(chosen.min().item<double>()) << " to "
+       << format_significant(chosen.max().item<double>()) << ")\n";
     PlotPanel disc{"data discrepancy (all images)", "lambda", "mean ||Ax - y||^2", true, true, {}, {}, {}};
     disc.horizontal_lines.push_back({level, "M sigma^2"});
     PlotSeries d{"discrepancy", s.lambdas, {}};
@@ -425,27 +390,15 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     }
     if (s.start_objective.size(2) > 1) start_figure = start_panels(s, level);
   }
-  if (reads_mu) summary["mu"] = mu;
-  // The final reconstructions at the chosen parameters.
-  SolverSummary solve_summary;
-  const auto result =
-      sharded_reconstruct(job.group, *method_for(mu), m, lambda_per_image, job.batch, &solve_summary, log);
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (!root) return nlohmann::json();
+  const auto& lambda_per_image = run.lambda;
+  const auto report = report_cpu.to(job.device);
   if (job.group) summary["ranks"] = job.group->size();
-  if (interval_scale == 0 && validation.numel() > 0 && result.samples.defined() &&
-      result.samples.size(1) >= 2) {
-    // The calibrated interval's width from the validation images' samples at the chosen parameters.
-    interval_scale =
-        fit_interval_scale(result.samples.index_select(0, validation.to(result.samples.device())),
-                           m.x_true.index_select(0, validation.to(m.x_true.device())));
-    scale_source = "split conformal on the " + std::to_string(validation.numel()) + " validation images";
-    os << "  interval scale " << format_significant(interval_scale, 3)
+  if (run.interval_scale > 0 && run.scale_source != "given")
+    os << "  interval scale " << format_significant(run.interval_scale, 3)
        << " fitted on the validation images (90% of their support's |truth - mean| / std)\n";
-  }
-  if (rule == Rule::fixed && info.has_lambda())
-    os << "  lambda " << lambda_per_image[0].item<double>() << ": " << solve_summary.brief() << "\n";
-  summary["solver"] = solve_summary.to_json();
+  if (rule.kind == ParameterRule::Kind::fixed && info.has_lambda())
+    os << "  lambda " << lambda_per_image[0].item<double>() << ": " << run.summary.brief() << "\n";
+  summary["solver"] = run.summary.to_json();
   summary["seconds"] = seconds;
   const auto x = result.x.to(torch::kFloat32);
 
@@ -456,12 +409,11 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     save_tensor((fs::path(job.out) / "deviation.npy").string(), result.u);
   }
   DataFidelity data(op, m.y, m.sigma);
-  const auto discrepancy = data.discrepancy(x.to(m.y.scalar_type()));
+  const auto discrepancy = data.discrepancy(x.to(m.y.device(), m.y.scalar_type()));
   summary["discrepancy_mean"] = discrepancy.mean().item<double>();
   summary["objective_mean"] = std::get<0>(result.objective.min(1)).mean().item<double>();
   // The data-fidelity audit of the report images (every method).
-  const auto audit =
-      audit_data_fidelity(discrepancy.index_select(0, report.to(discrepancy.device())), count, m.sigma);
+  const auto& audit = run.audit;
   summary["audit"] = audit.to_json();
   os << "  data-fidelity audit: " << percent(audit.share_below + audit.share_above)
      << " of the report images outside the chi-square 99% interval of true images ("
@@ -484,7 +436,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
   const auto x_shown = x.index_select(0, shown_idx);
   if (m.has_truth()) {
     const auto truth = m.x_true.index_select(0, report).to(torch::kFloat32);
-    const auto metrics = compute_metrics(x.index_select(0, report.to(x.device())).to(truth.device()), truth);
+    const auto& metrics = run.metrics;
     summary["metrics"] = metrics_to_json(metrics);
     summary["report_indices"] = std::vector<int64_t>(report_cpu.data_ptr<int64_t>(),
                                                      report_cpu.data_ptr<int64_t>() + report_cpu.numel());
@@ -499,9 +451,9 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     html.heading("Metrics on " + std::to_string(report_cpu.numel()) + " images", 2)
         .table({"metric", "mean", "std"}, rows);
     if (result.samples.defined())
-      report_uncertainty(result.samples.index_select(0, report.to(result.samples.device())), truth,
-                         op->adjoint(m.y.index_select(0, report.to(m.y.device()))), interval_scale,
-                         scale_source, job.out, summary, html, os);
+      report_uncertainty(*run.uncertainty, run.report_rows(result.samples), truth,
+                         op->adjoint(m.y.index_select(0, report.to(m.y.device()))), run.interval_scale,
+                         run.scale_source, job.out, summary, html, os);
     const auto t_shown =
         m.x_true.index_select(0, shown_idx.to(m.x_true.device())).to(x.device(), torch::kFloat32);
     write_comparison_grid((fs::path(job.out) / "grid.png").string(),
@@ -544,7 +496,8 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     const int64_t traced = std::min<int64_t>(job.trace, report_cpu.numel());
     const auto index = report_cpu.narrow(0, 0, traced);
     const auto trace = trace_iterations(
-        *method_for(mu), data.select(index.to(m.y.device())), lambda_per_image.index_select(0, index),
+        *make_method(job.method, run.settings, priors), data.select(index.to(m.y.device())),
+        lambda_per_image.index_select(0, index),
         m.has_truth() ? m.x_true.index_select(0, index.to(m.x_true.device())) : torch::Tensor());
     summary["iterations"] = trace.to_json();
     os << "  traced " << traced << " images over " << trace.iteration.size() << " iterations: discrepancy "

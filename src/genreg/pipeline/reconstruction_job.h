@@ -6,12 +6,14 @@
 // a Python module or any host program can do the same.
 #include <torch/torch.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <utility>
 
 #include "genreg/distributed/process_group.h"
+#include "genreg/pipeline/method_run.h"
 #include "genreg/solvers/method_registry.h"
 
 namespace genreg {
@@ -19,7 +21,7 @@ namespace genreg {
 struct ReconstructionJob {
   std::string measurements;  // a file from genreg simulate
   std::string method;        // a registered method
-  MethodSettings settings;   // restarts, prior, optimizer, iterations, ... (mu comes from `mu`)
+  MethodSettings settings;   // the method's declared settings given (method_settings.h)
   std::string generator;     // checkpoint, for methods that need a generator
   std::string denoiser;      // checkpoint, for methods that need a denoiser (plug-and-play)
   std::string diffusion;     // checkpoint, for methods that need a noise predictor (dps, diffpir)
@@ -27,9 +29,10 @@ struct ReconstructionJob {
   // The parameter rule: `lambda` a value, or "auto:discrepancy" (with `lambda_grid` or a default
   // grid); or `lambda_grid` "A:B:N" chosen on the images `validate` ("I:J", positions in the file).
   std::string lambda, lambda_grid, validate;
-  std::string mu = "1", mu_grid;  // methods that read mu; a grid needs `validate`
-  int64_t batch = 2048;           // samples (images x lambdas x starts) solved at once
-  std::string out;                // output folder
+  // Grids "A:B:N" of searchable settings (mu, denoiser_sigma), chosen with lambda on `validate`.
+  std::map<std::string, std::string> grids;
+  int64_t batch = 2048;  // samples (images x lambdas x starts) solved at once
+  std::string out;       // output folder
   torch::Device device = torch::kCPU;
   uint64_t seed = 0;  // seed of the random starts and of posterior samples
   // Posterior samplers: the calibrated interval mean +- c std is reported with c = interval_scale;
@@ -43,12 +46,13 @@ struct ReconstructionJob {
   ProcessGroupPtr group;
 };
 
-// Runs the job; progress lines go to `log`. Returns the document also written to OUT/results.json
-// (io/results_file.h).
+// Runs the job (pipeline/method_run.h: run_method) and writes its folder; progress lines go to
+// `log`. Returns the document also written to OUT/results.json (io/results_file.h).
 // Throws genreg::Error for bad input (unknown method, missing model, a rule the method cannot take).
 nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log);
 
-// Positions [0, n) split into (validation, report) by an index range ("" = no validation).
-std::pair<torch::Tensor, torch::Tensor> split_positions(const std::string& validate, int64_t n);
+// The parameter rule the job's lambda, lambda_grid, validate and grids ask for, checked against the
+// method (CLI spellings in the errors).
+ParameterRule parameter_rule(const ReconstructionJob& job);
 
 }  // namespace genreg

@@ -11,8 +11,8 @@
 // Safeguard (../shared/FINDINGS.md): near a stationary point float round-off or kinks (ReLU) can
 // make every step size fail the test, so after `max_backtracks` failures in one iteration the
 // sample is frozen and reported as stalled rather than letting L grow without bound.
+#include "genreg/core/solver_summary.h"
 #include "genreg/solvers/batch_objective.h"
-#include "genreg/solvers/solver_summary.h"
 
 namespace genreg {
 

@@ -6,9 +6,9 @@
 //              i.e. (A^T A / sigma^2 + 2 lambda I) x = A^T y / sigma^2, by conjugate gradients.
 //   TV:        min_{x in [lo, hi]} ||A x - y||^2 / (2 sigma^2) + lambda TV(x), by the primal-dual
 //              hybrid gradient method of Chambolle & Pock (2011) with K = [A; grad].
+#include "genreg/core/solver_summary.h"
+#include "genreg/functionals/conjugate_gradient.h"
 #include "genreg/functionals/data_fidelity.h"
-#include "genreg/solvers/conjugate_gradient.h"
-#include "genreg/solvers/solver_summary.h"
 
 namespace genreg {
 

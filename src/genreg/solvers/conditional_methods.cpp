@@ -14,15 +14,21 @@ std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> cond
     // A TorchScript model serves the kind it was exported from (Model::served_kind).
     require(model == nullptr || model->served_kind() == name, name, " needs a ", name, " model, not a ",
             model == nullptr ? std::string() : model->served_kind());
-    return std::make_shared<ConditionalSampling>(p.conditional_generator,
-                                                 ConditionalSamplingOptions()
-                                                     .samples(s.samples() > 0 ? s.samples() : 8)
-                                                     .steps(s.steps())
-                                                     .solver(s.solver())
-                                                     .seed(s.seed())
-                                                     .allow_operator_shift(s.allow_operator_shift()),
-                                                 name);
+    return std::make_shared<ConditionalSampling>(
+        p.conditional_generator,
+        ConditionalSamplingOptions()
+            .samples(s.get<int64_t>("samples", 8))
+            .steps(s.get<int64_t>("steps", 0))
+            .solver(s.get<std::string>("solver", "heun"))
+            .seed(s.seed())
+            .allow_operator_shift(s.get<bool>("allow_operator_shift", false)),
+        name);
   };
+}
+
+// cfm's ODE solver (models/flow_sampling.h), declared here: no other method reads it.
+SettingSpec solver() {
+  return SettingSpec::choice("solver", "the ODE solver of the flow (default heun)", {"euler", "heun"});
 }
 
 }  // namespace
@@ -32,14 +38,15 @@ GENREG_REGISTER_METHOD(cfm,
                                   "conditional flow matching: K samples of p(x | y) by integrating the "
                                   "learned ODE from noise, trained for one acquisition (Lipman et al. 2023)",
                                   ModelRole::conditional_generator,
-                                  {"samples", "steps", "solver", "allow_operator_shift"},
+                                  {settings::samples(), settings::steps(), solver(),
+                                   settings::allow_operator_shift()},
                                   conditional_factory("cfm"),
                                   "CFM"});
 GENREG_REGISTER_METHOD(pix2pix, MethodInfo{"pix2pix",
                                            "conditional GAN: K samples G(z, A^T y) of a U-Net trained with a "
                                            "PatchGAN critic and L1 for one acquisition (Isola et al. 2017)",
                                            ModelRole::conditional_generator,
-                                           {"samples", "allow_operator_shift"},
+                                           {settings::samples(), settings::allow_operator_shift()},
                                            conditional_factory("pix2pix"),
                                            "pix2pix"});
 GENREG_REGISTER_METHOD(postprocess,
@@ -47,7 +54,7 @@ GENREG_REGISTER_METHOD(postprocess,
                                   "a U-Net from A^T y to x trained by mean squared error for one acquisition "
                                   "(FBPConvNet, Jin et al. 2017)",
                                   ModelRole::conditional_generator,
-                                  {"allow_operator_shift"},
+                                  {settings::allow_operator_shift()},
                                   conditional_factory("postprocess"),
                                   "post-processing U-Net"});
 

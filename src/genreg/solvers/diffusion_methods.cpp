@@ -12,15 +12,28 @@ namespace {
 // PROTOCOL.md: K = 8 samples per image unless stated otherwise.
 DiffusionPosteriorOptions options_for(const MethodSettings& s, int64_t default_steps) {
   DiffusionPosteriorOptions o;
-  o.steps(s.steps() > 0 ? s.steps() : default_steps);
-  o.samples(s.samples() > 0 ? s.samples() : 8);
-  if (s.zeta() >= 0) o.zeta(s.zeta());
-  if (s.eta() >= 0) o.eta(s.eta());
+  o.steps(s.get<int64_t>("steps", default_steps));
+  o.samples(s.get<int64_t>("samples", 8));
+  o.zeta(s.get<double>("zeta", o.zeta()));
+  o.eta(s.get<double>("eta", o.eta()));
   o.seed(s.seed());
-  o.large_variance(s.large_variance());
-  o.clip(s.clip());
-  o.box(s.box());
+  o.large_variance(s.get<bool>("large_variance", false));
+  if (s.has("clip")) o.clip(s.get<std::string>("clip", "") == "on");
+  o.box(!s.get<bool>("no_box", false));
   return o;
+}
+
+// The settings only one sampler reads, declared beside it.
+SettingSpec zeta() {
+  return SettingSpec::real("zeta", "share of fresh noise per step (default 1)", 0.0, 1.0);
+}
+SettingSpec eta() {
+  return SettingSpec::real("eta", "share of fresh noise per step (default 0.85)", 0.0, 1.0);
+}
+SettingSpec large_variance() {
+  return SettingSpec::flag(
+      "large_variance",
+      "ancestral noise at the step's beta (Ho et al.'s upper bound) instead of the posterior's");
 }
 
 template <class Method>
@@ -41,7 +54,8 @@ GENREG_REGISTER_METHOD(dps,
                                   "diffusion posterior sampling, ancestral steps with the gradient of "
                                   "||y - A x0(x_t)|| through the network, step 1/lambda (Chung et al. 2023)",
                                   ModelRole::noise_predictor,
-                                  {"lambda", "samples", "steps", "large_variance", "clip", "no_box"},
+                                  {settings::lambda(), settings::samples(), settings::steps(),
+                                   large_variance(), settings::clip(), settings::no_box()},
                                   factory<DiffusionPosteriorSampling>(250),
                                   "DPS"});
 // DiffPIR: 100 steps (Zhu et al. 2023, section 5), zeta 1 (measured, diffusion_posterior.h).
@@ -50,7 +64,8 @@ GENREG_REGISTER_METHOD(diffpir,
                                   "DiffPIR, the data prox on Tweedie's x0 at every step, weight lambda as "
                                   "pnp-hqs, fresh-noise share zeta (Zhu et al. 2023)",
                                   ModelRole::noise_predictor,
-                                  {"lambda", "samples", "steps", "zeta", "clip", "no_box"},
+                                  {settings::lambda(), settings::samples(), settings::steps(), zeta(),
+                                   settings::clip(), settings::no_box()},
                                   factory<DiffPir>(100),
                                   "DiffPIR"});
 
@@ -61,7 +76,8 @@ GENREG_REGISTER_METHOD(ddrm,
                                   "measurement in each component as its noise allows (Kawar et al. 2022; "
                                   "denoise, inpaint, mri)",
                                   ModelRole::noise_predictor,
-                                  {"samples", "steps", "eta", "clip", "no_box"},
+                                  {settings::samples(), settings::steps(), eta(), settings::clip(),
+                                   settings::no_box()},
                                   factory<DenoisingDiffusionRestoration>(20),
                                   "DDRM"});
 

@@ -50,6 +50,7 @@ torch::Tensor EncoderRegulariser::objective(const LatentProblem& p, const Latent
 GENREG_REGISTER_METHOD(encoder,
                        generative_method_info(std::make_shared<EncoderRegulariser>(),
                                               "min_x D(x) + lambda ||x - G(E(x))||^2 (paper section 3.4)",
-                                              {"lambda", "iterations", "tolerance"}));
+                                              {settings::lambda(), settings::iterations(),
+                                               settings::tolerance()}));
 
 }  // namespace genreg

@@ -14,11 +14,11 @@
 #include <memory>
 #include <string>
 
+#include "genreg/core/solver_summary.h"
 #include "genreg/functionals/data_fidelity.h"
 #include "genreg/models/generator.h"
 #include "genreg/solvers/backtracking.h"
 #include "genreg/solvers/latent_prior.h"
-#include "genreg/solvers/solver_summary.h"
 
 namespace genreg {
 

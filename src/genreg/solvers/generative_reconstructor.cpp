@@ -101,16 +101,23 @@ Reconstruction GenerativeReconstructor::reconstruct(const DataFidelity& data, co
 namespace genreg {
 
 MethodInfo generative_method_info(LatentMethodPtr method, std::string summary,
-                                  std::vector<std::string> settings) {
+                                  std::vector<SettingSpec> settings) {
   MethodInfo info;
   info.name = method->name();
   info.summary = std::move(summary);
   info.needs = ModelRole::generator;
   info.settings = std::move(settings);
   info.make = [method](const MethodSettings& s, const MethodPriors& priors) -> ReconstructorPtr {
-    auto o = s.generative();
-    if (s.iterations() > 0) o.iterations(s.iterations());
-    if (s.tolerance() > 0) o.tolerance(s.tolerance());
+    GenerativeOptions o;
+    o.restarts(s.get<int64_t>("restarts", o.restarts()))
+        .mu(s.get<double>("mu", o.mu()))
+        .prior(s.get<std::string>("prior", o.prior()))
+        .optimizer(s.get<std::string>("optimizer", o.optimizer()))
+        .adam_lr(s.get<double>("adam_lr", o.adam_lr()))
+        .inner_iterations(s.get<int64_t>("inner_iterations", o.inner_iterations()))
+        .iterations(s.get<int64_t>("iterations", o.iterations()))
+        .tolerance(s.get<double>("tolerance", o.tolerance()))
+        .seed(s.seed());
     return std::make_shared<GenerativeReconstructor>(method, priors.generator, o);
   };
   return info;

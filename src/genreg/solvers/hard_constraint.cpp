@@ -124,9 +124,11 @@ torch::Tensor HardConstraint::objective(const LatentProblem& p, const LatentRun&
   return (p.data->value(run.x) + p.lambda * p.prior.value(run.z)).to(torch::kFloat64);
 }
 
-GENREG_REGISTER_METHOD(hard, generative_method_info(std::make_shared<HardConstraint>(),
-                                                    "min_z D(G(z)) + lambda R(z) (paper eq. 18, Algorithm 1)",
-                                                    {"lambda", "restarts", "prior", "optimizer", "adam_lr",
-                                                     "iterations", "tolerance"}));
+GENREG_REGISTER_METHOD(hard,
+                       generative_method_info(std::make_shared<HardConstraint>(),
+                                              "min_z D(G(z)) + lambda R(z) (paper eq. 18, Algorithm 1)",
+                                              {settings::lambda(), settings::restarts(), settings::prior(),
+                                               settings::optimizer(), settings::adam_lr(),
+                                               settings::iterations(), settings::tolerance()}));
 
 }  // namespace genreg

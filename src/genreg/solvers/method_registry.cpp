@@ -1,7 +1,6 @@
 #include "genreg/solvers/method_registry.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "genreg/core/error.h"
 
@@ -13,7 +12,22 @@ std::string needs_text(const PriorNeed& need) {
 }
 
 bool MethodInfo::reads(const std::string& setting) const {
-  return std::find(settings.begin(), settings.end(), setting) != settings.end();
+  return std::any_of(settings.begin(), settings.end(),
+                     [&](const SettingSpec& s) { return s.name == setting; });
+}
+
+std::string MethodInfo::settings_text(const std::string& prefix) const {
+  std::string list;
+  for (const auto& s : settings) list += (list.empty() ? "" : ", ") + s.spelled(prefix);
+  return list.empty() ? std::string("nothing") : list;
+}
+
+const SettingSpec& MethodInfo::setting(const std::string& name_, const std::string& prefix) const {
+  for (const auto& s : settings)
+    if (s.name == name_) return s;
+  SettingSpec unknown;
+  unknown.name = name_;
+  fail(unknown.spelled(prefix), " is not used by ", name, " (it reads: ", settings_text(prefix), ")");
 }
 
 MethodRegistry& MethodRegistry::instance() {
@@ -24,7 +38,33 @@ MethodRegistry& MethodRegistry::instance() {
 
 void MethodRegistry::add(MethodInfo info) {
   require(static_cast<bool>(info.make), "method '", info.name, "' needs a factory");
+  // One name, one meaning: the command line makes one option of each name.
+  for (const auto& mine : info.settings)
+    for (const auto& other : entries())
+      for (const auto& theirs : other.settings)
+        require(mine.name != theirs.name || mine.type == theirs.type, "method '", info.name, "' declares ",
+                mine.name, " as a ", to_string(mine.type), ", '", other.name, "' as a ",
+                to_string(theirs.type));
   NamedRegistry::add(std::move(info));
+}
+
+std::vector<MethodRegistry::DeclaredSetting> MethodRegistry::declared_settings() const {
+  std::vector<DeclaredSetting> out;
+  for (const auto& name : names()) {
+    const auto& info = at(name);
+    for (const auto& spec : info.settings) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const DeclaredSetting& d) { return d.spec.name == spec.name; });
+      if (it == out.end()) {
+        out.push_back({spec, {}});
+        it = out.end() - 1;
+      }
+      it->methods.push_back(name);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DeclaredSetting& a, const DeclaredSetting& b) { return a.spec.name < b.spec.name; });
+  return out;
 }
 
 std::vector<std::string> MethodRegistry::names(const PriorNeed& need) const {
@@ -60,33 +100,26 @@ ReconstructorPtr make_method(const std::string& name, const MethodSettings& sett
           "method ", name, " needs ", needs_text(info.needs),
           " (--conditional-model CHECKPOINT from genreg train --model cfm|postprocess --operator SPEC "
           "--noise S)");
-  require(settings.denoiser_sigma() >= 0 && std::isfinite(settings.denoiser_sigma()),
-          "the denoiser strength must be finite and non-negative");
-  require(settings.iterations() >= 0, "iterations must not be negative");
-  require(settings.tolerance() >= 0, "tolerance must not be negative");
-  return info.make(settings, priors);
+  return info.make(check_settings(name, settings, ""), priors);
 }
 
-void check_settings(const std::string& name, const std::vector<std::string>& given,
-                    const std::string& option_prefix) {
+MethodSettings check_settings(const std::string& name, const MethodSettings& given,
+                              const std::string& prefix) {
   const auto& info = MethodRegistry::instance().at(name);
-  for (const auto& setting : given) {
-    if (info.reads(setting)) continue;
-    std::string spelled = setting;
-    std::replace(spelled.begin(), spelled.end(), '_', '-');
-    fail(
-        option_prefix, spelled, " is not used by ", name, " (it reads: ",
-        [&] {
-          std::string list;
-          for (const auto& s : info.settings) {
-            std::string t = s;
-            std::replace(t.begin(), t.end(), '_', '-');
-            list += (list.empty() ? "" : ", ") + option_prefix + t;
-          }
-          return list.empty() ? std::string("nothing") : list;
-        }(),
-        ")");
+  MethodSettings out;
+  out.seed(given.seed());
+  for (const auto& item : given.values().items()) {
+    const auto& spec = info.setting(item.key(), prefix);
+    require(spec.name != "lambda", "lambda is chosen by the parameter rule, not a setting of the method");
+    out.set(item.key(), spec.checked(item.value(), prefix));
   }
+  return out;
+}
+
+void check_setting_names(const std::string& name, const std::vector<std::string>& given,
+                         const std::string& prefix) {
+  const auto& info = MethodRegistry::instance().at(name);
+  for (const auto& setting : given) info.setting(setting, prefix);
 }
 
 }  // namespace genreg

@@ -4,7 +4,7 @@
 // and nowhere else. A method registers itself from its own file:
 //
 //   GENREG_REGISTER_METHOD(tv, MethodInfo{"tv", "min D(x) + lambda TV(x) (PDHG)", std::nullopt,
-//                                         {"lambda", "iterations", "tolerance", "no_box"}, make_tv});
+//                                         {settings::lambda(), settings::iterations(), ...}, make_tv});
 //
 // Adding a method is one file with its class and this one registration (docs/ARCHITECTURE.md).
 #include <functional>
@@ -19,6 +19,7 @@
 #include "genreg/models/model.h"
 #include "genreg/models/noise_predictor.h"
 #include "genreg/solvers/generative_methods.h"
+#include "genreg/solvers/method_settings.h"
 #include "genreg/solvers/reconstructor.h"
 
 namespace genreg {
@@ -27,38 +28,6 @@ namespace genreg {
 // (models/model.h). "a generator", "nothing": for help texts and errors.
 using PriorNeed = std::optional<ModelRole>;
 std::string needs_text(const PriorNeed& need);
-
-// The settings a caller can give; each method reads the ones named in MethodInfo::settings and
-// refuses the others (see check_settings).
-struct MethodSettings {
-  // Iteration budget and stopping tolerance; 0 keeps the method's own default.
-  TORCH_ARG(int64_t, iterations) = 0;
-  TORCH_ARG(double, tolerance) = 0.0;
-  // TV and plug-and-play: constrain x (plug-and-play: each denoised image) to [0, 1]; posterior
-  // samplers: clamp each finished sample to [0, 1].
-  TORCH_ARG(bool, box) = true;
-  // Generative regularisers: restarts, mu, prior, optimizer, inner iterations, seed.
-  TORCH_ARG(GenerativeOptions, generative) = {};
-  // Plug-and-play: the denoiser's strength (pnp-hqs: the schedule's start); 0: the method's default.
-  TORCH_ARG(double, denoiser_sigma) = 0.0;
-  // Posterior samplers: samples per image and sampling steps (0: the method's default), diffpir's
-  // share of fresh noise zeta (negative: its default), and the seed of their draws.
-  TORCH_ARG(int64_t, samples) = 0;
-  TORCH_ARG(int64_t, steps) = 0;
-  TORCH_ARG(double, zeta) = -1.0;
-  // ddrm: the fresh noise's share eta (negative: its default, 0.85).
-  TORCH_ARG(double, eta) = -1.0;
-  TORCH_ARG(uint64_t, seed) = 0;
-  // dps: ancestral noise at the upper variance bound.
-  TORCH_ARG(bool, large_variance) = false;
-  // Posterior samplers: clip x0 to the data's range at each step; unset: the method's default
-  // (dps, ddrm: on; diffpir: off; solvers/diffusion_posterior.h).
-  TORCH_ARG(std::optional<bool>, clip) = std::nullopt;
-  // Conditional models: the ODE solver of a flow model, and whether measurements of another
-  // acquisition than the model's training one are accepted.
-  TORCH_ARG(std::string, solver) = "heun";
-  TORCH_ARG(bool, allow_operator_shift) = false;
-};
 
 // The learned models at hand; a method takes the one of its role.
 struct MethodPriors {
@@ -72,25 +41,36 @@ struct MethodInfo {
   std::string name;
   std::string summary;  // one line: the objective or algorithm, with its reference
   PriorNeed needs;      // nullopt: no learned model
-  // The settings it reads, by option name: lambda, mu, restarts, prior, optimizer, adam_lr,
-  // iterations, tolerance, inner_iterations, no_box, denoiser_sigma, samples, steps, zeta, eta,
-  // large_variance, clip, solver, allow_operator_shift. "lambda" absent:
-  // no regularisation parameter.
-  std::vector<std::string> settings;
+  // The settings it reads, declared (method_settings.h): shared ones from genreg::settings, its
+  // own beside its class. settings::lambda() absent: no regularisation parameter. The factory
+  // receives only declared, checked values (make_method); lambda goes to solve() per image.
+  std::vector<SettingSpec> settings;
   std::function<ReconstructorPtr(const MethodSettings&, const MethodPriors&)> make;
   // The name in tables and captions ("TV"); the name itself when empty.
   std::string display;
 
   const std::string& label() const { return display.empty() ? name : display; }
   bool reads(const std::string& setting) const;
+  // The declaration of `setting`; throws genreg::Error naming the settings it reads.
+  const SettingSpec& setting(const std::string& name, const std::string& prefix = "--") const;
+  // "--lambda, --iterations" (or "nothing"), in the caller's spelling.
+  std::string settings_text(const std::string& prefix = "--") const;
   bool has_lambda() const { return reads("lambda"); }
 };
 
 class MethodRegistry : public NamedRegistry<MethodInfo, &MethodInfo::name> {
  public:
   static MethodRegistry& instance();
-  // Throws genreg::Error for a method without a factory, or a name taken.
+  // Throws genreg::Error for a method without a factory, a name taken, or a setting declared with
+  // another type than another method gave the same name.
   void add(MethodInfo info);
+  // Every setting any method reads, once each (by name, sorted), with the methods that read it:
+  // what the command line makes options of.
+  struct DeclaredSetting {
+    SettingSpec spec;
+    std::vector<std::string> methods;
+  };
+  std::vector<DeclaredSetting> declared_settings() const;
   // Registered names: classical first, then by role, each part sorted.
   std::vector<std::string> names() const override;
   std::vector<std::string> names(const PriorNeed& need) const;
@@ -100,19 +80,24 @@ class MethodRegistry : public NamedRegistry<MethodInfo, &MethodInfo::name> {
 };
 
 // The method `name` with `settings`, taking its model from `priors`. Throws genreg::Error for an
-// unknown name or a missing model, naming what the method needs.
+// unknown name, a missing model (naming what the method needs) or a setting it does not read or
+// whose value is outside its domain (check_settings).
 ReconstructorPtr make_method(const std::string& name, const MethodSettings& settings = {},
                              const MethodPriors& priors = {});
 
-// Throws genreg::Error when `given` names a setting that method `name` does not read, e.g.
-// "--mu is not used by tv". `option_prefix` turns a setting into the caller's spelling ("--").
-void check_settings(const std::string& name, const std::vector<std::string>& given,
-                    const std::string& option_prefix = "--");
+// `given` checked against method `name`'s declarations: a setting it does not read is refused
+// ("--mu is not used by tv (it reads: --lambda, ...)"), every value against its domain. Returns the
+// checked values (integers as integers). `prefix` spells a setting as the caller does ("--", "").
+MethodSettings check_settings(const std::string& name, const MethodSettings& given,
+                              const std::string& prefix = "--");
+// Only the names: a setting that method `name` does not read is refused, as above.
+void check_setting_names(const std::string& name, const std::vector<std::string>& given,
+                         const std::string& prefix = "--");
 
 // The MethodInfo of a generative regulariser run by GenerativeReconstructor
 // (generative_reconstructor.cpp).
 MethodInfo generative_method_info(LatentMethodPtr method, std::string summary,
-                                  std::vector<std::string> settings);
+                                  std::vector<SettingSpec> settings);
 
 }  // namespace genreg
 

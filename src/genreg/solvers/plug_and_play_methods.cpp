@@ -12,10 +12,10 @@ namespace {
 // Budgets: DPIR's K = 8 schedule steps; the fixed-strength iterations until a relative change of 1e-4.
 PlugAndPlayOptions options_for(const MethodSettings& s, int64_t default_iterations) {
   PlugAndPlayOptions o;
-  o.max_iterations(s.iterations() > 0 ? s.iterations() : default_iterations);
-  if (s.tolerance() > 0) o.tolerance(s.tolerance());
-  o.denoiser_sigma(s.denoiser_sigma());
-  o.box(s.box());
+  o.max_iterations(s.get<int64_t>("iterations", default_iterations));
+  o.tolerance(s.get<double>("tolerance", o.tolerance()));
+  o.denoiser_sigma(s.get<double>("denoiser_sigma", 0.0));
+  o.box(!s.get<bool>("no_box", false));
   return o;
 }
 
@@ -58,22 +58,23 @@ class DenoiserOnce : public PlugAndPlayReconstructor {
 
 }  // namespace
 
-GENREG_REGISTER_METHOD(pnp_hqs,
-                       MethodInfo{
-                           "pnp-hqs",
-                           "half-quadratic splitting with a denoiser, DPIR's schedule of K noise levels "
-                           "from --denoiser-sigma (0.2) down to the measurement's (Zhang et al. 2021)",
-                           ModelRole::denoiser,
-                           {"lambda", "iterations", "denoiser_sigma", "no_box"},
-                           factory<PnpHqs>(8),
-                           "PnP-HQS"});
+GENREG_REGISTER_METHOD(
+    pnp_hqs,
+    MethodInfo{"pnp-hqs",
+               "half-quadratic splitting with a denoiser, DPIR's schedule of K noise levels "
+               "from --denoiser-sigma (0.2) down to the measurement's (Zhang et al. 2021)",
+               ModelRole::denoiser,
+               {settings::lambda(), settings::iterations(), settings::denoiser_sigma(), settings::no_box()},
+               factory<PnpHqs>(8),
+               "PnP-HQS"});
 GENREG_REGISTER_METHOD(pnp_admm,
                        MethodInfo{
                            "pnp-admm",
                            "ADMM with a denoiser of fixed strength --denoiser-sigma (default: "
                            "the measurement's sigma) as the prior's prox (Venkatakrishnan et al. 2013)",
                            ModelRole::denoiser,
-                           {"lambda", "iterations", "tolerance", "denoiser_sigma", "no_box"},
+                           {settings::lambda(), settings::iterations(), settings::tolerance(),
+                            settings::denoiser_sigma(), settings::no_box()},
                            factory<PnpAdmm>(100),
                            "PnP-ADMM"});
 GENREG_REGISTER_METHOD(pnp_fista,
@@ -81,7 +82,8 @@ GENREG_REGISTER_METHOD(pnp_fista,
                                   "accelerated proximal gradient with the denoiser as the prox, strength "
                                   "sqrt(lambda) sigma / ||A|| (Beck & Teboulle 2009; Kamilov et al. 2017)",
                                   ModelRole::denoiser,
-                                  {"lambda", "iterations", "tolerance", "no_box"},
+                                  {settings::lambda(), settings::iterations(), settings::tolerance(),
+                                   settings::no_box()},
                                   factory<PnpFista>(100),
                                   "PnP-FISTA"});
 GENREG_REGISTER_METHOD(red, MethodInfo{
@@ -89,7 +91,8 @@ GENREG_REGISTER_METHOD(red, MethodInfo{
                                 "regularisation by denoising, min D(x) + lambda/2 <x, x - D(x)>, fixed-point "
                                 "iteration (Romano et al. 2017)",
                                 ModelRole::denoiser,
-                                {"lambda", "iterations", "tolerance", "denoiser_sigma", "no_box"},
+                                {settings::lambda(), settings::iterations(), settings::tolerance(),
+                                 settings::denoiser_sigma(), settings::no_box()},
                                 factory<RegularisationByDenoising>(100),
                                 "RED"});
 GENREG_REGISTER_METHOD(denoiser,
@@ -97,7 +100,7 @@ GENREG_REGISTER_METHOD(denoiser,
                                   "the denoiser applied once to denoise measurements at their noise level "
                                   "(or --denoiser-sigma)",
                                   ModelRole::denoiser,
-                                  {"denoiser_sigma", "no_box"},
+                                  {settings::denoiser_sigma(), settings::no_box()},
                                   factory<DenoiserOnce>(1),
                                   "denoiser"});
 

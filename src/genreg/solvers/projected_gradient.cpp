@@ -82,7 +82,8 @@ torch::Tensor ProjectedGradient::objective(const LatentProblem& p, const LatentR
 GENREG_REGISTER_METHOD(
     pgd, generative_method_info(std::make_shared<ProjectedGradient>(),
                                 "x <- P_G(x - step grad D(x)) (Shah & Hegde, paper eq. 14); no lambda",
-                                {"restarts", "prior", "optimizer", "adam_lr", "iterations", "tolerance",
-                                 "inner_iterations"}));
+                                {settings::restarts(), settings::prior(), settings::optimizer(),
+                                 settings::adam_lr(), settings::iterations(), settings::tolerance(),
+                                 settings::inner_iterations()}));
 
 }  // namespace genreg

@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "genreg/core/solver_summary.h"
 #include "genreg/functionals/data_fidelity.h"
 #include "genreg/solvers/reconstruction.h"
-#include "genreg/solvers/solver_summary.h"
 
 namespace genreg {
 

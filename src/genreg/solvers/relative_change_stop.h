@@ -5,7 +5,7 @@
 // sample's result does not depend on the others in its batch.
 #include <torch/torch.h>
 
-#include "genreg/solvers/solver_summary.h"
+#include "genreg/core/solver_summary.h"
 
 namespace genreg {
 

@@ -80,6 +80,7 @@ GENREG_REGISTER_METHOD(
     relaxed,
     generative_method_info(std::make_shared<RelaxedConstraint>(),
                            "min D(x) + lambda (||G(z) - x||^2 + mu R(z)) (paper eq. 19, Algorithm 2)",
-                           {"lambda", "mu", "restarts", "prior", "iterations", "tolerance"}));
+                           {settings::lambda(), settings::mu(), settings::restarts(), settings::prior(),
+                            settings::iterations(), settings::tolerance()}));
 
 }  // namespace genreg

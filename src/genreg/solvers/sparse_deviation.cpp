@@ -103,11 +103,13 @@ GENREG_REGISTER_METHOD(
     sparse,
     generative_method_info(std::make_shared<SparseDeviation>(false),
                            "x = G(z) + u, min D(x) + lambda (||u||_1 + mu R(z)) (paper eq. 20, Algorithm 3)",
-                           {"lambda", "mu", "restarts", "prior", "iterations", "tolerance"}));
+                           {settings::lambda(), settings::mu(), settings::restarts(), settings::prior(),
+                            settings::iterations(), settings::tolerance()}));
 GENREG_REGISTER_METHOD(
-    sparse_tv, generative_method_info(std::make_shared<SparseDeviation>(true),
-                                      "x = G(z) + u, min D(x) + lambda (TV(u) + mu R(z)) (paper section 5.3)",
-                                      {"lambda", "mu", "restarts", "prior", "iterations", "tolerance",
-                                       "inner_iterations"}));
+    sparse_tv,
+    generative_method_info(std::make_shared<SparseDeviation>(true),
+                           "x = G(z) + u, min D(x) + lambda (TV(u) + mu R(z)) (paper section 5.3)",
+                           {settings::lambda(), settings::mu(), settings::restarts(), settings::prior(),
+                            settings::iterations(), settings::tolerance(), settings::inner_iterations()}));
 
 }  // namespace genreg

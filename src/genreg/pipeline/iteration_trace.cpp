@@ -1,4 +1,4 @@
-#include "genreg/eval/iteration_trace.h"
+#include "genreg/pipeline/iteration_trace.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "genreg/solvers/solver_summary.h"
+#include "genreg/core/solver_summary.h"
 
 #include <sstream>
 

@@ -1,8 +1,8 @@
 #pragma once
-// The paper's reference experiments (PROTOCOL.md, "Reference experiments") as data: which images,
-// operator, noise, generators and methods, the parameter grids, and the paper's Table 1 numbers;
-// and one method of an experiment run end to end: parameters chosen on the validation images by
-// mean PSNR, then the report images solved at the chosen parameters and scored.
+// Experiments as data (PROTOCOL.md, "Reference experiments"): which images, operator, noise, models
+// and methods, the parameter grids and the paper's Table 1 numbers, read from a spec file; and one
+// method of an experiment run end to end (pipeline/method_run.h): parameters chosen on the
+// validation images by mean PSNR, then the report images solved at the chosen parameters and scored.
 #include <torch/torch.h>
 
 #include <map>
@@ -13,36 +13,31 @@
 
 #include "genreg/distributed/process_group.h"
 #include "genreg/eval/metrics.h"
-#include "genreg/eval/parameter_choice.h"
 #include "genreg/models/generator.h"
-#include "genreg/solvers/generative_methods.h"
+#include "genreg/pipeline/method_run.h"
 #include "genreg/solvers/method_registry.h"
 
 namespace genreg {
 
 struct ExperimentMethod {
-  std::string method;            // a registered method: hard, sparse, pnp-hqs, tv, ...
-  std::string model;             // the kind of its learned model (vae, wgan-gp, drunet, ...), else ""
-  std::vector<double> lambdas;   // grid chosen from on the validation images
-  std::vector<double> mus{1.0};  // relaxed, sparse, sparse-tv: grid of the latent prior's weight
-  // Plug-and-play: the denoiser's strength and the iteration budget (0: the method's defaults).
-  double denoiser_sigma = 0.0;
-  int64_t iterations = 0;
-  // Posterior samplers: samples per image and sampling steps (0: the method's defaults), diffpir's
-  // share of fresh noise (negative: its default).
-  int64_t samples = 0, steps = 0;
-  double zeta = -1.0;
-  // Conditional models: use the model on measurements of another acquisition than its training one
-  // (the operator-shift experiment).
-  bool allow_operator_shift = false;
+  std::string method;  // a registered method: hard, sparse, pnp-hqs, tv, ...
+  std::string model;   // the kind of its learned model (vae, wgan-gp, drunet, ...), else ""
+  // Chosen on the validation images: the lambda grid (empty for a method without lambda) and grids
+  // of searchable settings (mu, denoiser_sigma; MethodInfo's declarations).
+  std::vector<double> lambdas;
+  std::map<std::string, std::vector<double>> grids;
+  // Fixed settings of the method (denoiser_sigma, iterations, samples, steps, zeta, ...), checked
+  // against its declarations when the spec is read.
+  MethodSettings settings;
 
   bool learned() const { return !model.empty(); }
-  // True for methods whose registration reads mu (their grid is searched).
-  bool reads_mu() const;
   // "hard/vae", "pnp-hqs/drunet", "tv": names files and JSON entries.
   std::string key() const;
   // "hard (VAE)", "PnP-HQS (DRUNet)", "TV": for tables and captions.
   std::string label() const;
+  // Its parameter rule: the grids on the validation images, or fixed for a method with nothing to
+  // choose (a sampler without lambda still calibrates its intervals on the validation images).
+  ParameterRule rule() const;
 };
 
 // "AE", "VAE", "GAN" (the paper's name for its WGAN-GP), "DnCNN", "DRUNet": column headings.
@@ -53,19 +48,23 @@ struct PaperCell {
   double mean = 0.0, std = 0.0;
 };
 
+// An experiment as data: a spec file (JSON, experiments/ID.json in the source tree, or any path)
+// names the images, the acquisition, the methods with their models, grids and settings, the
+// training recipe of the models it trains, and the paper's numbers. experiments/README.md gives
+// the format; `genreg experiment PATH.json` runs a user's without a rebuild.
 struct ExperimentSpec {
   std::string id, description;
   std::string dataset;        // ground truth (test split)
-  std::string train_dataset;  // the generators' training data
+  std::string train_dataset;  // the models' training data
   std::string operator_spec;
   double sigma = 0.1;
   int64_t latent_dim = 8;
   std::string validation = "0:20", report = "100:200";  // test indices
-  std::vector<std::string> generators;                  // model kinds, in table order
-  // Denoiser kinds for the plug-and-play rows, found as DIR/KIND.pt in the models folder or trained
-  // on the experiment's training images with noise levels drawn from [0, 0.5] (PROTOCOL.md).
+  // Model kinds by role, in order of first use by the methods (the tables' generator columns).
+  std::vector<std::string> generators;
+  // Denoiser kinds, found as DIR/KIND.pt in the models folder or trained on the experiment's training
+  // images with noise levels drawn from [0, 0.5] (PROTOCOL.md).
   std::vector<std::string> denoisers;
-  // Diffusion model kinds for the posterior-sampling rows (dps, diffpir), found or trained alike.
   std::vector<std::string> diffusion_models;
   // Conditional model kinds (cfm, postprocess), each with its own method of the same name, trained
   // for the experiment's operator and noise (found as DIR/KIND-TAG.pt, conditional_model_file).
@@ -82,23 +81,39 @@ struct ExperimentSpec {
   // Starts per image of every generative solve (the first at the encoder of the back-projection
   // where the generator has an encoder, the others z ~ N(0, I)).
   int64_t restarts = 4;
-  // The recipe of generators trained by the experiment: training indices ("" = the whole split)
+  // The recipe of models trained by the experiment: training indices ("" = the whole split)
   // and epochs by model kind (a kind not listed: the training default).
   std::string train_indices;
   std::map<std::string, int64_t> train_epochs;
+  std::string source;  // the file it was read from
 };
 
 // The file name of a conditional model trained for `operator_spec` at noise `sigma`:
 // "cfm-cs150-sigma0.1.pt" (a conditional model is tied to its acquisition).
 std::string conditional_model_file(const std::string& kind, const std::string& operator_spec, double sigma);
 
+// The built-in experiments: the spec files in the source tree's experiments/ folder.
+std::string experiments_folder();
 std::vector<std::string> experiment_ids();
-// Throws genreg::Error for an unknown id.
-ExperimentSpec experiment_spec(const std::string& id);
+// The JSON of a built-in spec by id or of a spec file by path (ending in .json); `path` receives
+// the file read. Throws genreg::Error for an unknown id or an unreadable or invalid file.
+nlohmann::json read_experiment_document(const std::string& id_or_path, std::string* path = nullptr);
+// A study of one base experiment over several acquisitions ("parts": operator-shift.h) rather than
+// one experiment.
+bool is_shift_study(const nlohmann::json& document);
+// A built-in experiment by id, or a spec file by path (ending in .json). Throws genreg::Error for
+// an unknown id, an unreadable file, or a spec that names an unknown key, method, model kind or
+// setting, a model of another role than its method needs, or a value outside a setting's domain
+// (naming the file).
+ExperimentSpec experiment_spec(const std::string& id_or_path);
+// The spec in `document`; `source` names it in errors.
+ExperimentSpec parse_experiment_spec(const nlohmann::json& document, const std::string& source);
 
 struct ExperimentRunOptions {
-  GenerativeOptions generative;  // restarts, iterations, seed, ... (mu is set from the grid)
-  int64_t batch = 2048;          // largest batch of samples solved at once
+  // Settings of every method that reads them (restarts, iterations of the generative methods),
+  // under each method's own; and the seed of every random draw.
+  MethodSettings common;
+  int64_t batch = 2048;  // largest batch of samples solved at once
   std::function<void(const std::string&)> log;
   // Ranks that share the images of every sweep and solve (eval/sharded_solves.h); null: one process.
   ProcessGroupPtr group;
@@ -106,7 +121,8 @@ struct ExperimentRunOptions {
 
 struct MethodResult {
   ExperimentMethod method;
-  double lambda = 0.0, mu = 0.0;
+  double lambda = 0.0;
+  MethodSettings chosen;         // the settings used: the fixed ones and the searched ones' choice
   double validation_psnr = 0.0;  // mean over the validation images at the chosen parameters
   double seconds = 0.0;          // parameter choice and the report solve
   torch::Tensor x;               // (N, 1, H, W) reconstructions of the report images
@@ -115,8 +131,10 @@ struct MethodResult {
   // of the report images, for the figures (else undefined).
   torch::Tensor std, samples;
   std::vector<MetricValues> metrics;
-  // Validation PSNR over the grid, one curve per mu: (mus, lambdas).
+  // Validation PSNR over the lambda grid, one curve per combination of the setting grids.
   std::vector<std::vector<double>> validation_curve;
+  // The searched settings' chosen values, "mu 0.01" ("" when none is searched).
+  std::string chosen_text() const;
   // Sampling methods: coverage and calibration (eval/uncertainty.h), else null. Every method: the
   // data-fidelity audit of its report reconstructions.
   nlohmann::json uncertainty, audit;
@@ -124,10 +142,10 @@ struct MethodResult {
   nlohmann::json to_json(bool per_image = false) const;
 };
 
-// Chooses (lambda, mu) on `validation` by mean PSNR and solves `report` with them, taking the
-// method's model from `priors`.
+// Chooses the parameters on the `validation` positions of `m` by mean PSNR and solves the others
+// with them (pipeline/method_run.h), taking the method's model from `priors`.
 MethodResult run_experiment_method(const ExperimentMethod& method, const MethodPriors& priors,
-                                   const Measurements& validation, const Measurements& report,
+                                   const Measurements& m, const torch::Tensor& validation,
                                    const ExperimentRunOptions& options);
 
 // Tables of psnr_paper (beside the paper's numbers), psnr and ssim: rows are methods, columns the

@@ -1,4 +1,4 @@
-#include "genreg/eval/sharded_solves.h"
+#include "genreg/pipeline/sharded_solves.h"
 
 #include <chrono>
 #include <limits>

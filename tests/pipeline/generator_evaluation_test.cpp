@@ -1,10 +1,10 @@
-#include "genreg/eval/generator_evaluation.h"
+#include "genreg/pipeline/generator_evaluation.h"
 
 #include <gtest/gtest.h>
 
 #include "genreg/core/error.h"
-#include "genreg/eval/evaluation_report.h"
-#include "genreg/eval/latent_projection.h"
+#include "genreg/pipeline/evaluation_report.h"
+#include "genreg/pipeline/latent_projection.h"
 
 using namespace genreg;
 

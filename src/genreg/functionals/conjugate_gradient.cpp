@@ -1,4 +1,4 @@
-#include "genreg/solvers/conjugate_gradient.h"
+#include "genreg/functionals/conjugate_gradient.h"
 
 #include <chrono>
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "genreg/eval/latent_projection.h"
 #include "genreg/eval/metrics.h"
+#include "genreg/pipeline/latent_projection.h"
 
 namespace genreg {
 

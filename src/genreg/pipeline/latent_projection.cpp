@@ -1,4 +1,4 @@
-#include "genreg/eval/latent_projection.h"
+#include "genreg/pipeline/latent_projection.h"
 
 #include <algorithm>
 #include <tuple>

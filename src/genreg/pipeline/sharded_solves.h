@@ -10,7 +10,7 @@
 // With no group (or a group of one) these are sweep_lambdas and reconstruct themselves; with fewer
 // images than ranks every rank solves every image.
 #include "genreg/distributed/process_group.h"
-#include "genreg/eval/parameter_choice.h"
+#include "genreg/pipeline/parameter_choice.h"
 
 namespace genreg {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "genreg/eval/generator_evaluation.h"
+#include "genreg/pipeline/generator_evaluation.h"
 
 namespace genreg {
 

@@ -2,7 +2,7 @@
 // Conjugate gradients for a batch of symmetric positive definite systems H_b x_b = r_b that share
 // one matrix-free product (B, ...) -> (B, ...), each sample with its own step lengths and stopping. The
 // callback's objective is the residual norm.
-#include "genreg/solvers/solver_summary.h"
+#include "genreg/core/solver_summary.h"
 
 namespace genreg {
 

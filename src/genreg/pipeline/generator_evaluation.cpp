@@ -1,4 +1,4 @@
-#include "genreg/eval/generator_evaluation.h"
+#include "genreg/pipeline/generator_evaluation.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 

@@ -1,4 +1,4 @@
-#include "genreg/eval/evaluation_report.h"
+#include "genreg/pipeline/evaluation_report.h"
 
 #include <algorithm>
 #include <cmath>

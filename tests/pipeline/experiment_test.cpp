@@ -1,10 +1,15 @@
 // The experiment specifications and one method of an experiment: parameter choice by validation.
-#include "genreg/eval/experiment.h"
+#include "genreg/pipeline/experiment.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "genreg/core/error.h"
+#include "genreg/core/source_dir.h"
 #include "genreg/data/dataset.h"
+#include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
 #include "genreg/pipeline/operator_shift.h"
 #include "genreg/solvers/classical_methods.h"
@@ -14,9 +19,13 @@ namespace {
 
 TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
   for (const auto& id : experiment_ids()) {
+    if (is_shift_study(read_experiment_document(id))) {
+      EXPECT_THROW(experiment_spec(id), Error) << id;  // a study, not one experiment
+      continue;
+    }
     const auto spec = experiment_spec(id);
-    // Every experiment but the one the paper shows as figures only has the paper's cells.
-    EXPECT_EQ(spec.paper.empty(), id == "mnist-deblur") << id;
+    // Every experiment but those the paper shows as figures or not at all has the paper's cells.
+    EXPECT_EQ(spec.paper.empty(), id == "mnist-deblur" || id == "motion-deblur") << id;
     for (const auto& [key, cell] : spec.paper) {
       const bool found = std::any_of(spec.methods.begin(), spec.methods.end(),
                                      [&](const ExperimentMethod& m) { return m.key() == key; });
@@ -24,7 +33,8 @@ TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
       EXPECT_GT(cell.mean, 10.0) << key;
     }
     for (const auto& m : spec.methods) {
-      EXPECT_FALSE(m.lambdas.empty()) << m.key();
+      // Every method with a lambda has a grid for it.
+      EXPECT_EQ(m.lambdas.empty(), !MethodRegistry::instance().at(m.method).has_lambda()) << m.key();
       // A learned method's model is one of the experiment's generators, denoisers, diffusion or
       // conditional models, of the role the method needs.
       if (!m.learned()) continue;
@@ -40,6 +50,7 @@ TEST(ExperimentSpec, EveryPaperCellBelongsToAMethod) {
   EXPECT_EQ(experiment_spec("table1b").latent_dim, 10);
   EXPECT_EQ(experiment_spec("shapes-plus-tomo").sigma, 0.05);
   EXPECT_THROW(experiment_spec("table2"), Error);
+  EXPECT_EQ(experiment_spec("motion-deblur").operator_spec, "blur:motion,length=9,angle=20");
 }
 
 TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
@@ -67,7 +78,7 @@ TEST(ExperimentSpec, TomographyExperimentsUseTheShapesRecipe) {
   for (const auto& m : b.methods) {
     if (m.method == "hard") {
       EXPECT_TRUE(inside(m.lambdas, 0.01) && inside(m.lambdas, 1.0)) << m.key();
-    } else if (m.reads_mu()) {
+    } else if (m.grids.count("mu")) {
       EXPECT_TRUE(inside(m.lambdas, 100.0)) << m.key();
     }
   }
@@ -108,7 +119,7 @@ TEST(ExperimentSpec, TablesWithoutGeneratorsShowTheirValues) {
   spec.generators.clear();
   const auto truth = torch::full({4, 1, 8, 8}, 0.5f);
   MethodResult r;
-  r.method = ExperimentMethod{"tv", "", {1.0}};
+  r.method = ExperimentMethod{"tv", "", {1.0}, {}, {}};
   r.x = truth + 0.1f;  // psnr exactly 20 dB
   r.metrics = compute_metrics(r.x, truth);
   r.uncertainty = {
@@ -131,8 +142,8 @@ TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {
   const auto m = simulate_measurements(data, "cs:150", NoiseModel::parse("0.1"), 3);
   const auto validation = m.select(torch::arange(0, 4, torch::kLong));
   const auto report = m.select(torch::arange(4, 10, torch::kLong));
-  ExperimentMethod tv{"tv", "", {0.01, 1.0, 100.0}, {1.0}};
-  const auto r = run_experiment_method(tv, {}, validation, report, {});
+  ExperimentMethod tv{"tv", "", {0.01, 1.0, 100.0}, {}, {}};
+  const auto r = run_experiment_method(tv, {}, m, torch::arange(0, 4, torch::kLong), {});
   ASSERT_EQ(r.validation_curve.size(), 1u);
   const auto& curve = r.validation_curve[0];
   const auto best = std::max_element(curve.begin(), curve.end()) - curve.begin();
@@ -150,6 +161,103 @@ TEST(ExperimentMethodRun, ChoosesTheBestValidationLambdaAndScoresTheReport) {
   EXPECT_NEAR(r.metrics[0].summary.mean, psnr(x.to(torch::kFloat32), report.x_true).mean().item<double>(),
               1e-6);
   EXPECT_EQ(r.metrics[0].summary.count, 6);
+}
+
+// A spec file read from anywhere: every built-in spec round-trips through the parser, and a user's
+// file with a misspelt key, an unknown method, a model of the wrong role or a setting outside its
+// domain is refused with the file and the reason.
+TEST(ExperimentSpec, SpecFilesAreCheckedAgainstTheRegistries) {
+  const nlohmann::json good = {{"id", "mine"},
+                               {"dataset", "mnist"},
+                               {"operator", "blur:gauss5"},
+                               {"sigma", 0.05},
+                               {"methods",
+                                {{{"method", "pnp-admm"},
+                                  {"models", {"drunet"}},
+                                  {"grid", {{"lambda", "0.1:1:3"}}},
+                                  {"settings", {{"denoiser_sigma", 0.1}, {"iterations", 50}}}},
+                                 {{"method", "sparse"},
+                                  {"models", {"vae", "ae"}},
+                                  {"grid", {{"lambda", {1, 10}}, {"mu", "1e-3:1e-1:3"}}}},
+                                 {{"method", "tv"}, {"grid", {{"lambda", "0.1:10:3"}}}}}}};
+  const auto s = parse_experiment_spec(good, "mine.json");
+  ASSERT_EQ(s.methods.size(), 4u);
+  EXPECT_EQ(s.methods[0].key(), "pnp-admm/drunet");
+  EXPECT_EQ(s.methods[0].settings.get<int64_t>("iterations", 0), 50);
+  EXPECT_EQ(s.methods[2].key(), "sparse/ae");
+  EXPECT_EQ(s.methods[2].lambdas, (std::vector<double>{1, 10}));
+  EXPECT_EQ(s.methods[2].grids.at("mu").size(), 3u);
+  EXPECT_EQ(s.generators, (std::vector<std::string>{"vae", "ae"}));
+  EXPECT_EQ(s.denoisers, (std::vector<std::string>{"drunet"}));
+  EXPECT_EQ(s.train_dataset, "mnist");
+  const auto refused = [&](const std::function<void(nlohmann::json&)>& change, const std::string& message) {
+    auto j = good;
+    change(j);
+    try {
+      parse_experiment_spec(j, "mine.json");
+      ADD_FAILURE() << "accepted: " << j.dump();
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("mine.json"), std::string::npos) << what;
+      EXPECT_NE(what.find(message), std::string::npos) << what;
+    }
+  };
+  refused([](auto& j) { j["sigmaa"] = 0.1; }, "unknown key 'sigmaa'");
+  refused([](auto& j) { j["methods"][2]["method"] = "tvv"; }, "unknown method 'tvv'");
+  refused([](auto& j) { j["methods"][0]["models"] = {"vae"}; }, "needs a denoiser");
+  refused([](auto& j) { j["methods"][0]["settings"]["denoiser_sigma"] = 2.0; }, "denoiser_sigma must be");
+  refused([](auto& j) { j["methods"][0]["settings"]["zeta"] = 0.5; }, "zeta is not used by pnp-admm");
+  refused([](auto& j) { j["methods"][2]["grid"].erase("lambda"); }, "needs a lambda grid");
+  refused([](auto& j) { j["methods"][2]["grid"]["restarts"] = "1:4:2"; }, "unknown key 'restarts'");
+  refused([](auto& j) { j["methods"].push_back(j["methods"][2]); }, "appears twice");
+  // A file on disk: found by path, its errors name it.
+  const auto dir = std::filesystem::temp_directory_path() / "genreg_spec_test";
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "mine.json").string();
+  std::ofstream(path) << good.dump(2);
+  EXPECT_EQ(experiment_spec(path).id, "mine");
+  std::ofstream(path) << "{ not json";
+  EXPECT_THROW(experiment_spec(path), Error);
+  EXPECT_THROW(experiment_spec((dir / "missing.json").string()), Error);
+  std::filesystem::remove_all(dir);
+}
+
+// A grid of a searchable setting (relaxed's mu) is swept with lambda: one sweep per value, each the
+// sweep of the method made with that value, and the best (lambda, mu) on the validation images kept.
+// A setting that is not searchable is refused as a grid.
+TEST(ExperimentMethodRun, SearchesASettingGridWithLambda) {
+  const auto data = load_dataset("mnist", DatasetOptions().split("test").range(IndexRange::parse("0:8")));
+  const auto m = simulate_measurements(data, "cs:150", NoiseModel::parse("0.1"), 3);
+  const auto validation = torch::arange(0, 3, torch::kLong);
+  EXPECT_THROW(run_method("tv", {}, {}, m, validation,
+                          ParameterRule::validation_grid({1.0}, {{"iterations", {10, 20}}})),
+               Error);
+  MethodPriors priors;
+  priors.generator = model_as<Generator>(
+      load_model(std::string(GENREG_SOURCE_DIR) + "/docs/models/mnist/vae.pt", ModelRole::generator),
+      "vae.pt");
+  const auto settings = MethodSettings().set("iterations", 10).seed(1);
+  const std::vector<double> lambdas{1.0, 10.0}, mus{0.001, 0.1};
+  const auto run = run_method("relaxed", settings, priors, m, validation,
+                              ParameterRule::validation_grid(lambdas, {{"mu", mus}}));
+  ASSERT_EQ(run.sweeps.size(), 2u);
+  const auto curves = run.validation_curves();
+  for (size_t i = 0; i < mus.size(); ++i) {
+    EXPECT_EQ(run.swept[i].get<double>("mu", 0.0), mus[i]);
+    const auto alone =
+        sweep_lambdas(*make_method("relaxed", MethodSettings(settings).set("mu", mus[i]), priors),
+                      m.select(validation), lambdas);
+    for (size_t k = 0; k < lambdas.size(); ++k)
+      EXPECT_NEAR(curves[i][k], alone.psnr[k].mean().item<double>(), 1e-6) << mus[i] << " " << lambdas[k];
+  }
+  double best = -1e300;
+  for (const auto& c : curves) best = std::max(best, *std::max_element(c.begin(), c.end()));
+  EXPECT_DOUBLE_EQ(run.validation_psnr, best);
+  EXPECT_DOUBLE_EQ(curves[run.chosen_sweep][run.chosen_lambda], best);
+  EXPECT_EQ(run.settings.get<double>("mu", 0.0), mus[run.chosen_sweep]);
+  EXPECT_EQ(run.lambda[5].item<double>(), lambdas[run.chosen_lambda]);
+  EXPECT_EQ(run.report.numel(), 5);
+  EXPECT_EQ(run.metrics[0].summary.count, 5);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "genreg/eval/parameter_choice.h"
+#include "genreg/pipeline/parameter_choice.h"
 
 #include <gtest/gtest.h>
 

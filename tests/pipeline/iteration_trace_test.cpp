@@ -1,7 +1,7 @@
 // The iteration trace records what the method's iterates are: its last entry equals the returned
 // reconstruction's PSNR and discrepancy, and rows of several starts per image are matched to their
 // image's truth in the methods' image-major layout.
-#include "genreg/eval/iteration_trace.h"
+#include "genreg/pipeline/iteration_trace.h"
 
 #include <gtest/gtest.h>
 
