@@ -114,8 +114,8 @@ constexpr double kTolerance = 1e-4;
 TEST(DataParallelTraining, TwoRanksMatchOneProcessForEveryKind) {
   if (!ProcessGroup::available()) GTEST_SKIP() << "built without Gloo";
   torch::set_num_threads(1);
-  for (const std::string kind :
-       {"ae", "vae", "wgan-gp", "gan-hinge", "dncnn", "drunet", "ddpm", "cfm", "pix2pix"}) {
+  for (const std::string kind : {"ae", "vae", "wgan-gp", "gan-hinge", "gan", "dncnn", "drunet", "ddpm", "cfm",
+                                 "pix2pix", "postprocess"}) {
     const auto one = train_epoch_on_ranks(kind, 1, 16);
     const auto two = train_epoch_on_ranks(kind, 2, 16);
     ASSERT_TRUE(two[0].weights.defined() && two[1].weights.defined()) << kind;

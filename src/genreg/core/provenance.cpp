@@ -16,9 +16,15 @@
 namespace genreg {
 namespace {
 
-std::vector<std::string>& invocation() {
-  static std::vector<std::string> argv;
-  return argv;
+// What the process was started as: its command line, and the commit and date when it started (a
+// long run's result belongs to the code that started it, whatever changed in the checkout since).
+struct Invocation {
+  std::vector<std::string> argv;
+  std::string commit, date;
+};
+Invocation& invocation() {
+  static Invocation i;
+  return i;
 }
 
 // The first line of a shell command's output, "" when it fails.
@@ -75,7 +81,18 @@ double sgemm_gflops_one_thread() {
 
 }  // namespace
 
-void set_invocation(std::vector<std::string> argv) { invocation() = std::move(argv); }
+static std::string utc_now_impl() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char date[32];
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return date;
+}
+
+void set_invocation(std::vector<std::string> argv) {
+  invocation() = {std::move(argv), source_commit(), utc_now_impl()};
+}
 
 nlohmann::json machine_description() {
   static std::once_flag once;
@@ -89,14 +106,10 @@ nlohmann::json machine_description() {
 }
 
 nlohmann::json provenance() {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char date[32];
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return {{"argv", invocation()},
-          {"commit", source_commit()},
-          {"date", date},
+  const auto& i = invocation();
+  return {{"argv", i.argv},
+          {"commit", i.commit.empty() ? source_commit() : i.commit},
+          {"date", i.date.empty() ? utc_now_impl() : i.date},
           {"machine", machine_description()}};
 }
 

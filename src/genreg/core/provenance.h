@@ -9,12 +9,14 @@
 
 namespace genreg {
 
-// The command line of this process (set by the program's entry; empty in a host program).
+// The command line of this process (set by the program's entry; empty in a host program), with the
+// source commit and the date at that moment.
 void set_invocation(std::vector<std::string> argv);
 
-// {"argv": [...], "commit": "<hash>" (+ "-dirty" with uncommitted changes; "unknown" outside a
-//  git checkout), "date": "2026-12-07T15:04:05Z", "machine": {"cpu", "cores",
-//  "sgemm_gflops_one_thread"}}. The machine part is measured on first use (about 0.1 s).
+// {"argv": [...], "commit": "<hash>" (+ "-dirty" with uncommitted changes to tracked files;
+//  "unknown" outside a git checkout), "date": "2026-12-07T15:04:05Z" (both when the process started,
+//  or now in a host program), "machine": {"cpu", "cores", "sgemm_gflops_one_thread"}}. The machine
+//  part is measured on first use (about 0.1 s).
 nlohmann::json provenance();
 
 // The machine part alone.
