@@ -28,7 +28,9 @@ class Reconstruction:
 
 
 def methods():
-    """The registered methods: name, summary, the model role each needs, the settings it reads."""
+    """The registered methods: name, summary, the model role each needs, the settings it reads and
+    their declarations (type, domain, help, whether a grid may search them), which are also the
+    keyword arguments genreg.reconstruct takes for the method."""
     return _genreg.methods()
 
 

@@ -189,8 +189,19 @@ void bind_reconstruction(py::module_& m) {
       d["summary"] = info.summary;
       d["needs"] = info.needs ? py::object(py::str(to_string(*info.needs))) : py::object(py::none());
       py::list settings;
-      for (const auto& spec : info.settings) settings.append(spec.name);
+      py::dict declared;
+      for (const auto& spec : info.settings) {
+        settings.append(spec.name);
+        // The method's declaration (solvers/method_settings.h): what the keyword takes.
+        py::dict entry;
+        entry["type"] = to_string(spec.type);
+        entry["domain"] = spec.domain_text();
+        entry["help"] = spec.help;
+        entry["searchable"] = spec.searchable;
+        declared[spec.name.c_str()] = entry;
+      }
       d["settings"] = settings;
+      d["declarations"] = declared;
       d["has_lambda"] = info.has_lambda();
       out.append(d);
     }

@@ -103,3 +103,18 @@ def test_nonsense_is_refused_with_one_line(digits, kwargs, message):
     sigma = kwargs.pop("sigma", 0.1)
     with pytest.raises(genreg.Error, match=message):
         genreg.reconstruct(y, op, sigma=sigma, **kwargs)
+
+
+def test_methods_list_their_declared_settings(digits, models_dir):
+    methods = {m["name"]: m for m in genreg.methods()}
+    zeta = methods["diffpir"]["declarations"]["zeta"]
+    assert zeta["type"] == "real" and zeta["domain"] == "a real in [0, 1]" and not zeta["searchable"]
+    assert methods["relaxed"]["declarations"]["mu"]["searchable"]
+    assert "zeta" not in methods["dps"]["declarations"]
+    for m in methods.values():
+        assert sorted(m["declarations"]) == sorted(m["settings"])
+    # A value outside the declared domain is refused with it.
+    op = genreg.operator("denoise", 28)
+    with pytest.raises(genreg.Error, match=r"restarts must be an integer in \[1, 10000\], got 0"):
+        genreg.reconstruct(digits[:1].clone(), op, "hard", sigma=0.1, lam=0.1, restarts=0,
+                           model=genreg.load_model(models_dir / "mnist" / "vae.pt"))
