@@ -3,7 +3,7 @@
 // section 4): projections of test images (A1), the earth mover's distance of samples to test
 // images (A3) with the floor of test against training images, latent codes against the prior
 // (B2), interpolations (B1) and far-from-prior samples (A2); figures, report.html and results.json
-// in one folder (eval/evaluation_report.h).
+// in one folder (pipeline/evaluation_report.h).
 #include <torch/torch.h>
 
 #include <iosfwd>

@@ -115,7 +115,7 @@ struct ExperimentRunOptions {
   MethodSettings common;
   int64_t batch = 2048;  // largest batch of samples solved at once
   std::function<void(const std::string&)> log;
-  // Ranks that share the images of every sweep and solve (eval/sharded_solves.h); null: one process.
+  // Ranks that share the images of every sweep and solve (pipeline/sharded_solves.h); null: one process.
   ProcessGroupPtr group;
 };
 

@@ -179,7 +179,7 @@ ParameterRule parameter_rule(const ReconstructionJob& job) {
 }
 
 nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream& log_to) {
-  // In a process group every rank solves its share of the images (eval/sharded_solves.h) and
+  // In a process group every rank solves its share of the images (pipeline/sharded_solves.h) and
   // rank 0 alone prints, writes and returns the document.
   const RootLog root_log(job.group, log_to);
   const bool root = root_log.root();

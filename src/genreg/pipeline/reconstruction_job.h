@@ -39,7 +39,7 @@ struct ReconstructionJob {
   // 0: fitted on the `validate` images (eval/uncertainty.h, fit_interval_scale) when given.
   double interval_scale = 0.0;
   // Trace the first `trace` report images at the chosen parameters: PSNR and data discrepancy after
-  // every iteration (eval/iteration_trace.h), written to iterations.png and results.json; 0: none.
+  // every iteration (pipeline/iteration_trace.h), written to iterations.png and results.json; 0: none.
   int64_t trace = 0;
   // Ranks that share the images (distributed/process_group.h; null: one process): every rank calls
   // run_reconstruction_job with the same job, rank 0 writes the folder.

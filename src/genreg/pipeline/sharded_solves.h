@@ -1,5 +1,5 @@
 #pragma once
-// The image-parallel forms of sweep_lambdas and reconstruct (eval/parameter_choice.h) for the ranks
+// The image-parallel forms of sweep_lambdas and reconstruct (pipeline/parameter_choice.h) for the ranks
 // of a process group: rank r solves its contiguous shard of the images (shard_rows), and every rank
 // receives every image's result, gathered in rank order. For a method whose result for an image
 // does not depend on the other images of its batch (every deterministic method: its restarts start

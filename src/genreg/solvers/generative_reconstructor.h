@@ -2,7 +2,7 @@
 // Generative regularisers as Reconstructors: the batch of images is expanded to images x restarts,
 // solved as one batch (each sample with its own lambda, step sizes and stopping), and per image
 // the restart with the lowest objective is kept (never chosen with the ground truth). Parameter
-// sweeps, validation and the discrepancy principle (eval/parameter_choice.h) then apply unchanged.
+// sweeps, validation and the discrepancy principle (pipeline/parameter_choice.h) then apply unchanged.
 // The algorithm and the objective come from the LatentMethod (generative_methods.h).
 #include <memory>
 #include <string>

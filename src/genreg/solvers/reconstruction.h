@@ -23,7 +23,7 @@ struct Reconstruction {
 };
 
 // Every per-image field above, for the code that splits or joins reconstructions along the batch
-// (chunked solves in eval/parameter_choice.cpp, ranks' shards in eval/sharded_solves.cpp): a field
+// (chunked solves in pipeline/parameter_choice.cpp, ranks' shards in pipeline/sharded_solves.cpp): a field
 // added to the struct belongs here too.
 inline constexpr torch::Tensor Reconstruction::*kReconstructionFields[] = {
     &Reconstruction::x,      &Reconstruction::gz,         &Reconstruction::u,
