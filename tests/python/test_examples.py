@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -28,7 +30,15 @@ def test_pytorch_denoiser_in_genreg_pnp_beats_tv(tmp_path):
     assert psnr["pnp-admm"] > psnr["tv"]  # measured at 600 steps: 21.09 against 19.24
 
 
-def test_table1a_hard_row_runs():
+def test_table1a_hard_row_equals_the_programs(tmp_path, cli):
+    # The example runs table1a's hard row through the Python module; `genreg experiment` on the same
+    # images, starts and iterations must choose the same lambda and give the same psnr_paper.
     text = run_example("table1a_hard.py", "--quick")
-    psnr_paper = float(re.search(r"hard \(VAE\): lambda \S+, psnr_paper ([\d.]+)", text).group(1))
-    assert 18 < psnr_paper < 32
+    lam, psnr_paper = map(float, re.search(r"hard \(VAE\): lambda (\S+), psnr_paper ([\d.]+)", text).groups())
+    out = subprocess.run([str(cli), "--json", "--threads", "1", "experiment", "table1a", "--generators",
+                          str(ROOT / "docs" / "models" / "mnist"), "--only", "hard/vae", "--validate", "0:5",
+                          "--report", "100:110", "--restarts", "1", "--iterations", "200", "--out",
+                          str(tmp_path / "t1a")], check=True, capture_output=True, text=True)
+    row = __import__("json").loads(out.stdout)["results"]["methods"][0]
+    assert row["lambda"] == pytest.approx(lam, rel=1e-2)
+    assert row["metrics"]["psnr_paper"]["mean"] == pytest.approx(psnr_paper, abs=0.006)
