@@ -108,10 +108,6 @@ torch::Tensor MethodRun::report_rows(const torch::Tensor& rows) const {
   return rows.index_select(0, row.to(rows.device())).to(torch::kCPU);
 }
 
-double MethodRun::chosen(const std::string& setting, double fallback) const {
-  return settings.get<double>(setting, fallback);
-}
-
 std::vector<std::vector<double>> MethodRun::validation_curves() const {
   std::vector<std::vector<double>> out;
   if (rule.kind != ParameterRule::Kind::validation) return out;

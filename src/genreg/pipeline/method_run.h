@@ -87,8 +87,6 @@ struct MethodRun {
   bool has_lambda() const;
   // The reconstructions (R, 1, H, W) of the report images, in `report` order, on the CPU.
   torch::Tensor report_rows(const torch::Tensor& rows) const;
-  // The chosen value of a searched setting (the given one otherwise, `fallback` when neither).
-  double chosen(const std::string& setting, double fallback) const;
   // Mean validation PSNR against lambda, one curve per swept setting combination.
   std::vector<std::vector<double>> validation_curves() const;
   // {"rule", "lambda" or "lambda_per_image", chosen searched settings, "sweep" rows}.

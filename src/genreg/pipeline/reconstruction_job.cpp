@@ -330,10 +330,6 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     summary["lambda"] = run.lambda[0].item<double>();
   if (rule.kind == ParameterRule::Kind::discrepancy)
     summary["lambda_per_image"] = summary["choice"]["lambda_per_image"];
-  for (const auto& [name, values] : rule.setting_grids) summary[name] = run.settings.values().at(name);
-  if (info.reads("mu") && !summary.contains("mu")) summary["mu"] = run.settings.get<double>("mu", 1.0);
-  if (run.settings.has("denoiser_sigma"))
-    summary["denoiser_sigma"] = run.settings.get<double>("denoiser_sigma", 0.0);
   std::vector<PlotPanel> sweep_panels, start_figure;
   if (rule.kind == ParameterRule::Kind::validation) {
     const auto& best_sweep = run.sweeps[run.chosen_sweep];

@@ -174,18 +174,7 @@ MethodSettings& MethodSettings::set(const std::string& name, nlohmann::json valu
   return *this;
 }
 
-MethodSettings& MethodSettings::erase(const std::string& name) {
-  values_.erase(name);
-  return *this;
-}
-
 bool MethodSettings::has(const std::string& name) const { return values_.contains(name); }
-
-std::vector<std::string> MethodSettings::names() const {
-  std::vector<std::string> out;
-  for (const auto& item : values_.items()) out.push_back(item.key());
-  return out;
-}
 
 namespace settings {
 

@@ -59,7 +59,6 @@ class MethodSettings {
   explicit MethodSettings(nlohmann::json values);
 
   MethodSettings& set(const std::string& name, nlohmann::json value);
-  MethodSettings& erase(const std::string& name);
   bool has(const std::string& name) const;
   // The value, or `fallback` when it was not given.
   template <typename T>
@@ -67,17 +66,12 @@ class MethodSettings {
     const auto it = values_.find(name);
     return it == values_.end() ? fallback : it->template get<T>();
   }
-  std::vector<std::string> names() const;
   const nlohmann::json& values() const { return values_; }
 
   uint64_t seed() const { return seed_; }
   MethodSettings& seed(uint64_t s) {
     seed_ = s;
     return *this;
-  }
-
-  bool operator==(const MethodSettings& other) const {
-    return values_ == other.values_ && seed_ == other.seed_;
   }
 
  private:
