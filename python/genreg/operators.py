@@ -34,7 +34,8 @@ class _Adjoint(torch.autograd.Function):
 class Operator:
     """A linear operator on batches: apply (N, *domain_shape) -> (N, *range_shape), adjoint back.
 
-    Normalised to ||A||_2 = 1 as every genreg operator. Works on any device and floating dtype.
+    Normalised to ||A||_2 = 1 (PROTOCOL.md), except the physical CT transforms (`ct:parallel`,
+    `ct:fan`: line integrals in metres). Works on any device and floating dtype.
     """
 
     def __init__(self, spec, height=28, width=28):

@@ -8,7 +8,7 @@ import genreg
 # One spec per operator family of PROTOCOL.md, on small images so that gradcheck's dense Jacobians
 # stay cheap.
 FAMILIES = ["denoise", "blur:gauss5", "blur:motion,length=5,angle=30", "cs:20,seed=3", "tomo:angles=6",
-            "inpaint:0.5,seed=1", "mri:2,seed=0"]
+            "inpaint:0.5,seed=1", "mri:2,seed=0", "ct:parallel,views=5", "ct:fan,views=6,detector=flat"]
 
 
 @pytest.mark.parametrize("spec", FAMILIES)
@@ -29,8 +29,10 @@ def test_adjoint_and_norm(spec):
     lhs = (op(x) * y).sum()
     rhs = (x * op.adjoint(y)).sum()
     assert abs(lhs - rhs) <= 1e-10 * max(1.0, abs(lhs))
-    # Every genreg operator is normalised to ||A||_2 = 1 (the power iteration's estimate).
-    assert op.norm() == pytest.approx(1.0, rel=1e-6)
+    # Every genreg operator is normalised to ||A||_2 = 1 (the power iteration's estimate), except the
+    # physical CT transforms, whose line integrals are in metres.
+    if not spec.startswith("ct:"):
+        assert op.norm() == pytest.approx(1.0, rel=1e-6)
 
 
 def test_operator_as_a_layer_gives_the_data_fidelity_gradient():

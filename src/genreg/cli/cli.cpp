@@ -11,6 +11,7 @@
 #include "genreg/core/provenance.h"
 #include "genreg/core/runtime.h"
 #include "genreg/core/source_dir.h"
+#include "genreg/operators/ct_ray_transform.h"
 
 namespace genreg::cli {
 namespace {
@@ -75,9 +76,14 @@ int run_cli(int argc, char** argv, bool program) {
                  "BLAS threads (0: 1 for iterative reconstruction, every core otherwise)")
       ->capture_default_str();
   app.add_option("--seed", options.seed, "Random seed")->capture_default_str();
+  app.add_option("--operator-memory", options.operator_memory_gib,
+                 "GiB a stored operator matrix may take (0: a quarter of the machine's memory); CT operators "
+                 "compute on the fly beyond it")
+      ->capture_default_str();
   check_domains(&app, {{"--threads", thread_count()},
                        {"--blas-threads", thread_count()},
-                       {"--seed", integer_in(0, std::numeric_limits<int64_t>::max())}});
+                       {"--seed", integer_in(0, std::numeric_limits<int64_t>::max())},
+                       {"--operator-memory", real_in_closed(0.0, 1e6)}});
   app.add_flag("--json", options.json, "Print a machine-readable JSON summary on stdout");
 
   Commands commands;
@@ -103,7 +109,8 @@ int run_cli(int argc, char** argv, bool program) {
   // Name an unknown command as such (CLI11 would only say that a subcommand is required).
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word == "--device" || word == "--threads" || word == "--blas-threads" || word == "--seed") {
+    if (word == "--device" || word == "--threads" || word == "--blas-threads" || word == "--seed" ||
+        word == "--operator-memory") {
       ++i;
       continue;
     }
@@ -138,6 +145,8 @@ int run_cli(int argc, char** argv, bool program) {
     // The main thread's mode again, in case the loader skipped the preinit hook (cli/main.cpp).
     flush_denormals();
     configure_threads(options.threads);
+    if (options.operator_memory_gib > 0.0)
+      set_operator_memory_budget(static_cast<int64_t>(options.operator_memory_gib * 1073741824.0));
     CLI::App* leaf = selected_leaf(&app);
     const int blas = options.blas_threads > 0 ? options.blas_threads : default_blas_threads(leaf);
     if (blas > 0) set_blas_threads(blas);

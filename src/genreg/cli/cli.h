@@ -21,6 +21,7 @@ struct GlobalOptions {
   int blas_threads = 0;  // 0: the command's choice
   uint64_t seed = 0;
   bool json = false;
+  double operator_memory_gib = 0.0;  // 0: the default budget (a quarter of the machine's memory)
 };
 
 // What a command sees: the resolved device and where to write. With --json the machine-readable

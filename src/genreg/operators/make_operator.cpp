@@ -6,6 +6,8 @@
 #include "genreg/io/tensor_file.h"
 #include "genreg/operators/cartesian_fourier.h"
 #include "genreg/operators/convolution.h"
+#include "genreg/operators/ct_geometry.h"
+#include "genreg/operators/ct_ray_transform.h"
 #include "genreg/operators/gaussian_matrix.h"
 #include "genreg/operators/identity.h"
 #include "genreg/operators/operator_spec.h"
@@ -93,6 +95,19 @@ OperatorPtr make_operator(const std::string& text, int64_t height, int64_t width
                                                      spec.integer("detectors", 0));
     return std::make_shared<RayTransform>(geometry, spec.integer("normalise", 1) != 0);
   }
+  if (spec.name == "ct") {
+    auto keys = ct_geometry_keys();
+    keys.push_back("projector");
+    spec.check_known(keys, 1);
+    auto projector = CtProjector::automatic;
+    if (spec.has("projector")) {
+      const auto& p = spec.options.at("projector");
+      require(p == "matrix" || p == "matrix-free", "ct projector must be matrix or matrix-free, got '", p,
+              "'");
+      projector = p == "matrix" ? CtProjector::matrix : CtProjector::matrix_free;
+    }
+    return std::make_shared<CtRayTransform>(make_ct_geometry(spec, height, width), projector);
+  }
   if (spec.name == "inpaint") {
     spec.check_known({"seed"}, 1);
     require(spec.values.size() == 1, "inpaint needs the keep probability: inpaint:P");
@@ -105,7 +120,8 @@ OperatorPtr make_operator(const std::string& text, int64_t height, int64_t width
     return std::make_shared<CartesianFourier>(height, width, parse_number(spec.values[0], "'" + text + "'"),
                                               seed_of(spec), spec.number("center", 0.08));
   }
-  fail("unknown operator '", text, "' (use denoise, blur:gauss5, cs:M, tomo, inpaint:P or mri:ACC)");
+  fail("unknown operator '", text,
+       "' (use denoise, blur:gauss5, cs:M, tomo, ct:parallel, ct:fan, inpaint:P or mri:ACC)");
 }
 
 std::vector<std::pair<std::string, std::string>> operator_help() {
@@ -115,6 +131,10 @@ std::vector<std::pair<std::string, std::string>> operator_help() {
            "blur:file=K.npy)"},
           {"cs:M[,seed=S]", "Gaussian compressed-sensing matrix with M rows"},
           {"tomo[:angles=N,range=A:B,detectors=D]", "parallel-beam ray transform, ODL default geometry"},
+          {"ct:parallel[,views=V,detectors=D,range=A:B]",
+           "physical parallel-beam CT (line integrals in metres, 26 cm field of view), Joseph projector"},
+          {"ct:fan[,views=V,detectors=D,detector=equiangular|flat,scan=full|short,source=R,distance=D]",
+           "physical fan-beam CT; source R m from the centre (0.595), detector D m beyond it (0.49)"},
           {"inpaint:P[,seed=S]", "keep each pixel with probability P"},
           {"mri:ACC[,seed=S,center=F]", "Cartesian MRI, about H/ACC k-space rows"}};
 }
