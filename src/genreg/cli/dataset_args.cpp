@@ -6,11 +6,14 @@ namespace genreg::cli {
 
 void DatasetArgs::add_to(CLI::App* command, const std::string& default_split) {
   split = default_split;
-  command->add_option("--dataset", dataset, "mnist, fashion-mnist, shapes, shapes-plus or folder:PATH")
-      ->required();
+  std::string names;
+  for (const auto& name : dataset_names()) names += (names.empty() ? "" : ", ") + name;
+  command->add_option("--dataset", dataset, names)->required();
   command->add_option("--split", split, "train or test")->capture_default_str();
   command->add_option("--indices", indices, "Index range within the split, START:STOP (e.g. 0:200)");
-  command->add_option("--size", size, "Image size H,W (or N for NxN) for folder datasets");
+  command->add_option("--size", size,
+                      "Image size H,W (or N for NxN) for folder, DICOM and NIfTI datasets and the phantoms "
+                      "(default 64 for ellipses and ct-phantom)");
   command->add_option("--data-dir", data_dir,
                       "Data cache folder (default $GENREG_DATA_DIR or ~/.cache/genreg)");
 }
@@ -19,9 +22,8 @@ DatasetOptions DatasetArgs::options() const {
   DatasetOptions options;
   options.split(split).range(IndexRange::parse(indices)).data_dir(data_dir);
   if (!size.empty()) {
-    // Only a folder's images are resized; the built-in datasets have their own size.
-    require(dataset.rfind("folder:", 0) == 0, "--size is for folder datasets (folder:PATH); ", dataset,
-            " images have their own size");
+    require(dataset_takes_size(dataset), "--size is for folder, DICOM and NIfTI datasets and the phantoms; ",
+            dataset, " images have their own size");
     std::vector<int64_t> dims;
     size_t start = 0;
     while (start <= size.size()) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "genreg/core/error.h"
+#include "genreg/data/ct_phantoms.h"
 #include "genreg/data/fashion_mnist.h"
 #include "genreg/data/image_folder.h"
 #include "genreg/data/mnist.h"
@@ -12,7 +13,11 @@
 namespace genreg {
 
 std::vector<std::string> dataset_names() {
-  return {"mnist", "fashion-mnist", "shapes", "shapes-plus", "folder:PATH"};
+  return {"mnist", "fashion-mnist", "shapes", "shapes-plus", "ellipses", "ct-phantom", "folder:PATH"};
+}
+
+bool dataset_takes_size(const std::string& spec) {
+  return spec == "ellipses" || spec == "ct-phantom" || spec.rfind("folder:", 0) == 0;
 }
 
 std::string data_directory() {
@@ -47,10 +52,15 @@ Dataset load_dataset(const std::string& spec, const DatasetOptions& options) {
     ShapesOptions shapes;
     shapes.plus(spec == "shapes-plus");
     data = load_shapes(shapes, options.split(), options.range());
+  } else if (spec == "ellipses" || spec == "ct-phantom") {
+    data = load_phantoms(spec == "ellipses" ? PhantomKind::ellipses : PhantomKind::ct_phantom, options.image_size(),
+                         options.split(), options.range());
   } else if (spec.rfind("folder:", 0) == 0) {
     data = load_image_folder(spec.substr(7), options.split(), options.range(), options.image_size());
   } else {
-    fail("unknown dataset '", spec, "' (known: mnist, fashion-mnist, shapes, shapes-plus, folder:PATH)");
+    std::string known;
+    for (const auto& name : dataset_names()) known += (known.empty() ? "" : ", ") + name;
+    fail("unknown dataset '", spec, "' (known: ", known, ")");
   }
   data.name = spec;
   data.split = options.split();

