@@ -15,7 +15,7 @@ trains (and TorchScript models written in Python), the datasets and the metrics.
 import torch  # noqa: F401  (first: torch's types are registered before genreg's bindings use them)
 
 from . import _genreg
-from ._genreg import Error, __version__, dataset_names, operator_help
+from ._genreg import Error, __version__, dataset_names, operator_help, read_dicom, read_nifti
 from .commands import run, train
 from .data import Dataset, load_dataset, metrics, psnr, simulate, ssim
 from .models import Model, load_model

@@ -21,7 +21,9 @@ class Dataset:
 
 
 def load_dataset(name, split="test", indices=None, size=None):
-    """`name` of genreg.dataset_names() (or "folder:PATH"); indices "A:B" within the split."""
+    """`name` of genreg.dataset_names() ("folder:PATH", "dicom:PATH", "nifti:PATH"); indices "A:B"
+    within the split; size (H, W) or N for the datasets that take one (folders, DICOM, NIfTI, the
+    phantoms)."""
     if isinstance(size, int):
         size = [size, size]
     d = _genreg.load_dataset(name, split, indices or "", list(size or []))

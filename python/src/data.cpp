@@ -4,6 +4,7 @@
 #include "bindings.h"
 #include "genreg/data/dataset.h"
 #include "genreg/data/index_range.h"
+#include "genreg/data/medical_slices.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/operators/noise.h"
 
@@ -30,6 +31,42 @@ void bind_data(py::module_& m) {
       },
       py::arg("name"), py::arg("split"), py::arg("indices"), py::arg("size"));
   m.def("dataset_names", &dataset_names);
+  // A file's slices in their modality's units (HU for CT), as the `dicom:` / `nifti:` datasets read
+  // them before scaling to [0, 1].
+  auto slices = [](const std::vector<MedicalSlice>& read) {
+    py::list out;
+    for (const auto& s : read) {
+      py::dict d;
+      d["values"] = s.values;
+      d["modality"] = s.modality;
+      d["path"] = s.path;
+      d["pixel_spacing"] = s.pixel_spacing;
+      out.append(d);
+    }
+    return out;
+  };
+  m.def(
+      "read_dicom",
+      [slices](const std::string& path) {
+        std::vector<MedicalSlice> read;
+        {
+          py::gil_scoped_release release;
+          read = read_dicom(path);
+        }
+        return slices(read);
+      },
+      py::arg("path"));
+  m.def(
+      "read_nifti",
+      [slices](const std::string& path) {
+        std::vector<MedicalSlice> read;
+        {
+          py::gil_scoped_release release;
+          read = read_nifti(path);
+        }
+        return slices(read);
+      },
+      py::arg("path"));
   m.def(
       "add_noise",
       [](const torch::Tensor& clean, const std::string& noise, uint64_t seed) {

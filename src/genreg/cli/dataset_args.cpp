@@ -41,8 +41,8 @@ DatasetOptions DatasetArgs::options() const {
       start = comma + 1;
     }
     if (dims.size() == 1) dims.push_back(dims[0]);
-    require(dims.size() == 2 && dims[0] > 0 && dims[1] > 0 && dims[0] <= 4096 && dims[1] <= 4096, "bad --size '",
-            size, "' (use H,W or N, each in 1..4096)");
+    require(dims.size() == 2 && dims[0] > 0 && dims[1] > 0 && dims[0] <= 4096 && dims[1] <= 4096,
+            "bad --size '", size, "' (use H,W or N, each in 1..4096)");
     options.image_size(dims);
   }
   return options;

@@ -7,8 +7,8 @@
 
 #include "genreg/core/error.h"
 #include "genreg/data/attenuation.h"
-#include "genreg/data/seeded_random.h"
 #include "genreg/data/image_grid.h"
+#include "genreg/data/seeded_random.h"
 
 namespace genreg {
 namespace {
@@ -51,10 +51,12 @@ void draw_ellipses(SplitMix64 rng, int64_t height, int64_t width, float* image) 
     if (e.shape.a <= 0.0 || e.shape.b <= 0.0) continue;
     const double r = std::max(e.shape.a, e.shape.b);
     const int64_t c0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor((e.shape.cx - r + 1.0) / step)));
-    const int64_t c1 = std::min<int64_t>(width - 1, static_cast<int64_t>(std::ceil((e.shape.cx + r + 1.0) / step)));
+    const int64_t c1 =
+        std::min<int64_t>(width - 1, static_cast<int64_t>(std::ceil((e.shape.cx + r + 1.0) / step)));
     const double top = step * height / 2.0;  // y of the image's top edge
     const int64_t r0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor((top - e.shape.cy - r) / step)));
-    const int64_t r1 = std::min<int64_t>(height - 1, static_cast<int64_t>(std::ceil((top - e.shape.cy + r) / step)));
+    const int64_t r1 =
+        std::min<int64_t>(height - 1, static_cast<int64_t>(std::ceil((top - e.shape.cy + r) / step)));
     for (int64_t row = r0; row <= r1; ++row)
       for (int64_t col = c0; col <= c1; ++col) {
         const double x = -1.0 + (col + 0.5) * step, y = top - (row + 0.5) * step;
@@ -99,12 +101,14 @@ struct Slice {
   }
 };
 
-Ellipse ellipse(double cx, double cy, double a, double b, double angle = 0.0) { return Ellipse{cx, cy, a, b, angle}; }
+Ellipse ellipse(double cx, double cy, double a, double b, double angle = 0.0) {
+  return Ellipse{cx, cy, a, b, angle};
+}
 
 void add_spine(SplitMix64& rng, Slice& s, double inner_b, double cy) {
   const double r = rng.uniform(0.014, 0.019), y = cy - inner_b + rng.uniform(0.028, 0.038);
-  s.layers.push_back({ellipse(0.0, y, r, 0.9 * r), rng.uniform(1000.0, 1500.0)});                 // cortex
-  s.layers.push_back({ellipse(0.0, y, 0.75 * r, 0.65 * r), rng.uniform(200.0, 400.0)});         // cancellous
+  s.layers.push_back({ellipse(0.0, y, r, 0.9 * r), rng.uniform(1000.0, 1500.0)});        // cortex
+  s.layers.push_back({ellipse(0.0, y, 0.75 * r, 0.65 * r), rng.uniform(200.0, 400.0)});  // cancellous
   s.layers.push_back({ellipse(0.0, y - 1.6 * r, 0.3 * r, 0.6 * r), rng.uniform(1000.0, 1500.0)});  // process
 }
 
@@ -112,8 +116,9 @@ Slice random_slice(SplitMix64& rng) {
   Slice s;
   for (int k = 0; k < 6; ++k) {
     const double wavelength = rng.uniform(0.01, 0.04), direction = rng.uniform(0.0, 2.0 * M_PI);
-    s.texture.push_back({2.0 * M_PI / wavelength * std::cos(direction), 2.0 * M_PI / wavelength * std::sin(direction),
-                         rng.uniform(0.0, 2.0 * M_PI), rng.uniform(2.0, 5.0)});
+    s.texture.push_back({2.0 * M_PI / wavelength * std::cos(direction),
+                         2.0 * M_PI / wavelength * std::sin(direction), rng.uniform(0.0, 2.0 * M_PI),
+                         rng.uniform(2.0, 5.0)});
   }
   const double kind = rng.uniform();
   const double cx = rng.uniform(-0.01, 0.01), cy = rng.uniform(-0.01, 0.01), tilt = rng.uniform(-0.1, 0.1);
@@ -137,33 +142,36 @@ Slice random_slice(SplitMix64& rng) {
     s.layers.push_back({ellipse(cx, cy, ia, ib, tilt), rng.uniform(35.0, 45.0), true});
     if (thorax) {
       for (double side : {-1.0, 1.0})
-        s.layers.push_back({ellipse(cx + side * rng.uniform(0.04, 0.055) * ia / 0.1, cy + rng.uniform(-0.005, 0.015),
-                                    rng.uniform(0.03, 0.045) * ia / 0.1, rng.uniform(0.045, 0.065) * ib / 0.08,
-                                    side * rng.uniform(0.0, 0.3)),
+        s.layers.push_back({ellipse(cx + side * rng.uniform(0.04, 0.055) * ia / 0.1,
+                                    cy + rng.uniform(-0.005, 0.015), rng.uniform(0.03, 0.045) * ia / 0.1,
+                                    rng.uniform(0.045, 0.065) * ib / 0.08, side * rng.uniform(0.0, 0.3)),
                             rng.uniform(-870.0, -780.0)});
-      s.layers.push_back({ellipse(cx + rng.uniform(-0.01, 0.02), cy + rng.uniform(0.0, 0.02), rng.uniform(0.03, 0.04),
-                                  rng.uniform(0.025, 0.035), rng.uniform(-0.5, 0.5)),
+      s.layers.push_back({ellipse(cx + rng.uniform(-0.01, 0.02), cy + rng.uniform(0.0, 0.02),
+                                  rng.uniform(0.03, 0.04), rng.uniform(0.025, 0.035), rng.uniform(-0.5, 0.5)),
                           rng.uniform(40.0, 50.0), true});
       const int64_t ribs = rng.integer(6, 10);
       for (int64_t k = 0; k < ribs; ++k) {
         const double t = rng.uniform(-M_PI, 0.2 * M_PI) + (k % 2 == 0 ? 0.0 : M_PI);  // sides and back
         const double r = rng.uniform(0.004, 0.006);
-        s.layers.push_back({ellipse(cx + (ia - 0.008) * std::cos(t), cy + (ib - 0.008) * std::sin(t), r, 0.7 * r, t),
-                            rng.uniform(1000.0, 1500.0)});
+        s.layers.push_back(
+            {ellipse(cx + (ia - 0.008) * std::cos(t), cy + (ib - 0.008) * std::sin(t), r, 0.7 * r, t),
+             rng.uniform(1000.0, 1500.0)});
       }
     } else {
-      s.layers.push_back({ellipse(cx - rng.uniform(0.03, 0.05), cy + rng.uniform(0.0, 0.02), rng.uniform(0.045, 0.06),
-                                  rng.uniform(0.035, 0.05), rng.uniform(-0.4, 0.4)),
+      s.layers.push_back({ellipse(cx - rng.uniform(0.03, 0.05), cy + rng.uniform(0.0, 0.02),
+                                  rng.uniform(0.045, 0.06), rng.uniform(0.035, 0.05), rng.uniform(-0.4, 0.4)),
                           rng.uniform(55.0, 65.0), true});  // liver
-      s.layers.push_back({ellipse(cx + rng.uniform(0.045, 0.06), cy + rng.uniform(0.0, 0.02), rng.uniform(0.015, 0.025),
-                                  rng.uniform(0.025, 0.035), rng.uniform(-0.4, 0.4)),
-                          rng.uniform(45.0, 50.0), true});  // spleen
+      s.layers.push_back(
+          {ellipse(cx + rng.uniform(0.045, 0.06), cy + rng.uniform(0.0, 0.02), rng.uniform(0.015, 0.025),
+                   rng.uniform(0.025, 0.035), rng.uniform(-0.4, 0.4)),
+           rng.uniform(45.0, 50.0), true});  // spleen
       for (double side : {-1.0, 1.0})
         s.layers.push_back({ellipse(cx + side * rng.uniform(0.035, 0.045), cy - ib + rng.uniform(0.04, 0.05),
                                     rng.uniform(0.012, 0.017), rng.uniform(0.02, 0.028), side * 0.4),
                             rng.uniform(30.0, 35.0), true});  // kidneys
-      s.layers.push_back({ellipse(cx + rng.uniform(-0.01, 0.01), cy - ib + rng.uniform(0.055, 0.065), 0.009, 0.009),
-                          rng.uniform(40.0, 50.0)});  // aorta
+      s.layers.push_back(
+          {ellipse(cx + rng.uniform(-0.01, 0.01), cy - ib + rng.uniform(0.055, 0.065), 0.009, 0.009),
+           rng.uniform(40.0, 50.0)});  // aorta
       const int64_t gas = rng.integer(0, 5);
       for (int64_t k = 0; k < gas; ++k) {
         const double r = rng.uniform(0.004, 0.012);
@@ -179,10 +187,12 @@ Slice random_slice(SplitMix64& rng) {
   for (int64_t k = 0; k < lesions; ++k) {
     const double r = rng.uniform(0.0025, 0.0125), contrast = rng.uniform(10.0, 50.0);
     for (int attempt = 0; attempt < 50; ++attempt) {
-      const double x = s.body.cx + rng.uniform(-0.8, 0.8) * s.body.a, y = s.body.cy + rng.uniform(-0.8, 0.8) * s.body.b;
+      const double x = s.body.cx + rng.uniform(-0.8, 0.8) * s.body.a,
+                   y = s.body.cy + rng.uniform(-0.8, 0.8) * s.body.b;
       const double here = s.hu(x, y);
       if (here > -50.0 && here < 150.0) {
-        s.layers.push_back({ellipse(x, y, r, r * rng.uniform(0.7, 1.0), rng.uniform(0.0, M_PI)), contrast, false, true});
+        s.layers.push_back(
+            {ellipse(x, y, r, r * rng.uniform(0.7, 1.0), rng.uniform(0.0, M_PI)), contrast, false, true});
         break;
       }
     }
@@ -201,7 +211,8 @@ void render(int64_t height, int64_t width, Value&& value, float* image) {
       double sum = 0.0;
       for (int i = 0; i < 2; ++i)
         for (int j = 0; j < 2; ++j) {
-          const double x = (col - 0.5 * width + 0.25 + 0.5 * j) * ps, y = (0.5 * height - row - 0.25 - 0.5 * i) * ps;
+          const double x = (col - 0.5 * width + 0.25 + 0.5 * j) * ps,
+                       y = (0.5 * height - row - 0.25 - 0.5 * i) * ps;
           sum += value(x, y);
         }
       image[row * width + col] = static_cast<float>(0.25 * sum);
@@ -212,8 +223,8 @@ void render(int64_t height, int64_t width, Value&& value, float* image) {
 
 torch::Tensor generate_phantoms(PhantomKind kind, int64_t height, int64_t width, uint64_t seed, int64_t first,
                                 int64_t count) {
-  require(height >= 8 && width >= 8 && height <= 4096 && width <= 4096, "phantom size must be in 8..4096, got ",
-          height, "x", width);
+  require(height >= 8 && width >= 8 && height <= 4096 && width <= 4096,
+          "phantom size must be in 8..4096, got ", height, "x", width);
   auto images = torch::zeros({count, 1, height, width}, torch::kFloat32);
   float* data = images.data_ptr<float>();
   at::parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
@@ -224,8 +235,9 @@ torch::Tensor generate_phantoms(PhantomKind kind, int64_t height, int64_t width,
         draw_ellipses(rng, height, width, image);
       } else {
         const auto slice = random_slice(rng);
-        render(height, width, [&](double x, double y) { return std::clamp(hu_to_unit(slice.hu(x, y)), 0.0, 1.0); },
-               image);
+        render(
+            height, width,
+            [&](double x, double y) { return std::clamp(hu_to_unit(slice.hu(x, y)), 0.0, 1.0); }, image);
       }
     }
   });
@@ -240,7 +252,8 @@ torch::Tensor ct_phantom_hu(int64_t height, int64_t width, uint64_t seed, int64_
   auto a = out.accessor<double, 2>();
   for (int64_t row = 0; row < height; ++row)
     for (int64_t col = 0; col < width; ++col)
-      a[row][col] = slice.hu((col - 0.5 * (width - 1)) * grid.pixel_size, (0.5 * (height - 1) - row) * grid.pixel_size);
+      a[row][col] =
+          slice.hu((col - 0.5 * (width - 1)) * grid.pixel_size, (0.5 * (height - 1) - row) * grid.pixel_size);
   return out;
 }
 
@@ -253,8 +266,8 @@ torch::Tensor ct_phantom_body(int64_t height, int64_t width, uint64_t seed, int6
     const auto slice = random_slice(rng);
     for (int64_t row = 0; row < height; ++row)
       for (int64_t col = 0; col < width; ++col)
-        a[k][0][row][col] =
-            slice.body.contains((col - 0.5 * (width - 1)) * grid.pixel_size, (0.5 * (height - 1) - row) * grid.pixel_size);
+        a[k][0][row][col] = slice.body.contains((col - 0.5 * (width - 1)) * grid.pixel_size,
+                                                (0.5 * (height - 1) - row) * grid.pixel_size);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include "genreg/data/ct_phantoms.h"
 #include "genreg/data/fashion_mnist.h"
 #include "genreg/data/image_folder.h"
+#include "genreg/data/medical_slices.h"
 #include "genreg/data/mnist.h"
 #include "genreg/data/shapes.h"
 #include "genreg/io/tensor_file.h"
@@ -13,11 +14,13 @@
 namespace genreg {
 
 std::vector<std::string> dataset_names() {
-  return {"mnist", "fashion-mnist", "shapes", "shapes-plus", "ellipses", "ct-phantom", "folder:PATH"};
+  return {"mnist",      "fashion-mnist", "shapes",     "shapes-plus", "ellipses",
+          "ct-phantom", "folder:PATH",   "dicom:PATH", "nifti:PATH"};
 }
 
 bool dataset_takes_size(const std::string& spec) {
-  return spec == "ellipses" || spec == "ct-phantom" || spec.rfind("folder:", 0) == 0;
+  return spec == "ellipses" || spec == "ct-phantom" || spec.rfind("folder:", 0) == 0 ||
+         spec.rfind("dicom:", 0) == 0 || spec.rfind("nifti:", 0) == 0;
 }
 
 std::string data_directory() {
@@ -53,8 +56,12 @@ Dataset load_dataset(const std::string& spec, const DatasetOptions& options) {
     shapes.plus(spec == "shapes-plus");
     data = load_shapes(shapes, options.split(), options.range());
   } else if (spec == "ellipses" || spec == "ct-phantom") {
-    data = load_phantoms(spec == "ellipses" ? PhantomKind::ellipses : PhantomKind::ct_phantom, options.image_size(),
-                         options.split(), options.range());
+    data = load_phantoms(spec == "ellipses" ? PhantomKind::ellipses : PhantomKind::ct_phantom,
+                         options.image_size(), options.split(), options.range());
+  } else if (spec.rfind("dicom:", 0) == 0) {
+    data = load_dicom(spec.substr(6), options.split(), options.range(), options.image_size());
+  } else if (spec.rfind("nifti:", 0) == 0) {
+    data = load_nifti(spec.substr(6), options.split(), options.range(), options.image_size());
   } else if (spec.rfind("folder:", 0) == 0) {
     data = load_image_folder(spec.substr(7), options.split(), options.range(), options.image_size());
   } else {

@@ -9,6 +9,8 @@
 //   folder:PATH     every *.png under PATH (PATH/train and PATH/test when present)
 //   ellipses        random ellipse phantoms, any size (data/ct_phantoms.h)
 //   ct-phantom      anatomically plausible CT slices, any size (data/ct_phantoms.h)
+//   dicom:PATH      DICOM slices under PATH (data/medical_slices.h), CT as mu / mu_max
+//   nifti:PATH      axial slices of the NIfTI volumes under PATH (data/medical_slices.h)
 #include <torch/torch.h>
 
 #include <string>
