@@ -82,3 +82,44 @@ TEST(DataFidelityProxArguments, RejectsNonPositiveOrNonFiniteSteps) {
 }
 
 }  // namespace data_fidelity_prox_test
+
+// The weighted least squares of CT photon noise: value, gradient against finite differences, and
+// the prox reaching the closed-form minimiser of a small problem solved densely.
+TEST(WeightedDataFidelity, GradientAndProxAreTheWeightedOnes) {
+  const auto op = make_operator("ct:fan,views=12,detectors=15", 8, 8);
+  torch::manual_seed(3);
+  const auto y = torch::rand(batched_shape(2, op->range_shape()), torch::kFloat64) * 0.1;
+  const auto w = torch::rand_like(y) * 5.0 + 0.5;
+  const DataFidelity data(op, y, 0.7, w);
+  const auto x = torch::rand({2, 1, 8, 8}, torch::kFloat64);
+  const auto r = op->apply(x) - y;
+  EXPECT_TRUE(torch::allclose(data.value(x), (w * r * r).flatten(1).sum(1) / (2 * 0.49), 1e-12, 0));
+  // Gradient against central differences along a random direction.
+  const auto d = torch::randn_like(x);
+  const double h = 1e-6;
+  const auto fd = (data.value(x + h * d) - data.value(x - h * d)) / (2 * h);
+  EXPECT_TRUE(torch::allclose(fd, (data.gradient(x) * d).flatten(1).sum(1), 1e-6, 1e-9));
+  // prox_{tau D}(x) solves (I + tau/sigma^2 A^T W A) u = x + tau/sigma^2 A^T W y; dense for sample 0.
+  const auto tau = torch::tensor({0.3, 2.0}, torch::kFloat64);
+  const auto u = data.prox(x, tau);
+  auto dense = torch::zeros({64, op->range_size()}, torch::kFloat64);  // A^T as columns of images
+  for (int64_t i = 0; i < 64; ++i) {
+    auto e = torch::zeros({1, 1, 8, 8}, torch::kFloat64);
+    e.view({-1})[i] = 1.0;
+    dense[i] = op->apply(e).flatten();
+  }
+  const auto a = dense.t();  // (M, 64)
+  for (int64_t b = 0; b < 2; ++b) {
+    const double t = tau[b].item<double>() / 0.49;
+    const auto wb = w[b].flatten();
+    const auto lhs = torch::eye(64, torch::kFloat64) + t * a.t().mm(wb.unsqueeze(1) * a);
+    const auto rhs = x[b].flatten() + t * a.t().mv(wb * y[b].flatten());
+    const auto exact = at::linalg_solve(lhs, rhs.unsqueeze(1)).squeeze(1);
+    EXPECT_LT((u[b].flatten() - exact).abs().max().item<double>(), 1e-5 * exact.abs().max().item<double>())
+        << b;
+  }
+  // select keeps each sample's weights.
+  const auto one = data.select(torch::tensor({1}, torch::kLong));
+  EXPECT_TRUE(torch::allclose(one.value(x.slice(0, 1, 2)), data.value(x).slice(0, 1, 2), 1e-12, 0));
+  EXPECT_THROW(DataFidelity(op, y, 1.0, -w), Error);
+}

@@ -31,15 +31,20 @@ Measurements simulate_measurements(const Dataset& data, const std::string& opera
   m.width = data.width();
   const auto op = make_operator(operator_spec, m.height, m.width);
   m.operator_spec = op->spec();
+  require(noise.kind != NoiseModel::Kind::beer_lambert || m.operator_spec.rfind("ct:", 0) == 0,
+          "CT photon noise ", noise.str(), " needs a physical CT operator (ct:parallel, ct:fan), not ",
+          m.operator_spec);
   torch::NoGradGuard no_grad;
   const auto clean = op->apply(data.images);
   m.y = add_noise(clean, noise, seed);
   m.x_true = data.images;
   m.indices = data.indices;
   m.noise = noise;
-  m.sigma = noise.kind == NoiseModel::Kind::gaussian
-                ? noise.sigma
-                : std::sqrt(clean.clamp_min(0).mean().item<double>() / noise.peak);
+  // Beer-Lambert: the weighted data term whitens the noise (noise.h), so its level is 1.
+  m.sigma = noise.kind == NoiseModel::Kind::gaussian ? noise.sigma
+            : noise.kind == NoiseModel::Kind::poisson
+                ? std::sqrt(clean.clamp_min(0).mean().item<double>() / noise.peak)
+                : 1.0;
   m.seed = seed;
   m.dataset = data.name;
   m.split = data.split;

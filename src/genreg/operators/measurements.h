@@ -27,12 +27,15 @@ struct Measurements {
   int64_t size() const { return y.size(0); }
   bool has_truth() const { return x_true.defined(); }
   OperatorPtr make_op() const;
+  // The data term's weights for measurements y of this file (noise_weights), undefined if none.
+  torch::Tensor weights(const torch::Tensor& y) const { return noise_weights(noise, y); }
   // The subset of images at positions `index` (int64) of this file.
   Measurements select(const torch::Tensor& index) const;
 };
 
 // y = A x_true + noise, with the noise drawn from `seed`. For Poisson noise, sigma is set to the
-// root-mean-square noise level sqrt(mean(A x) / peak), the Gaussian level that matches it.
+// root-mean-square noise level sqrt(mean(A x) / peak), the Gaussian level that matches it; for CT
+// photon noise to 1 (its weighted data term whitens it) and only physical CT operators take it.
 Measurements simulate_measurements(const Dataset& data, const std::string& operator_spec,
                                    const NoiseModel& noise, uint64_t seed);
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "genreg/core/error.h"
+#include "genreg/data/attenuation.h"
 #include "genreg/operators/operator_spec.h"
 
 namespace genreg {
@@ -24,8 +25,13 @@ NoiseModel NoiseModel::parse(const std::string& text) {
     model.kind = Kind::poisson;
     model.peak = parse_number(value, "noise '" + text + "'");
     require(model.peak > 0.0 && model.peak <= 1e12, "Poisson peak must be in (0, 1e12], got ", model.peak);
+  } else if (kind == "ct") {
+    model.kind = Kind::beer_lambert;
+    model.photons = parse_number(value, "noise '" + text + "'");
+    require(model.photons >= 1.0 && model.photons <= 1e12, "CT photon count N0 must be in [1, 1e12], got ",
+            model.photons);
   } else {
-    fail("unknown noise '", text, "' (use SIGMA, gaussian:SIGMA or poisson:PEAK)");
+    fail("unknown noise '", text, "' (use SIGMA, gaussian:SIGMA, poisson:PEAK or ct:N0)");
   }
   return model;
 }
@@ -34,8 +40,10 @@ std::string NoiseModel::str() const {
   std::ostringstream s;
   if (kind == Kind::gaussian)
     s << "gaussian:" << sigma;
-  else
+  else if (kind == Kind::poisson)
     s << "poisson:" << peak;
+  else
+    s << "ct:" << photons;
   return s.str();
 }
 
@@ -45,10 +53,18 @@ torch::Tensor add_noise(const torch::Tensor& clean, const NoiseModel& noise, uin
   torch::Tensor noisy;
   if (noise.kind == NoiseModel::Kind::gaussian) {
     noisy = cpu + noise.sigma * at::normal(0.0, 1.0, cpu.sizes(), generator, torch::kFloat64);
-  } else {
+  } else if (noise.kind == NoiseModel::Kind::poisson) {
     noisy = at::poisson(cpu.clamp_min(0.0) * noise.peak, generator) / noise.peak;
+  } else {
+    auto counts = at::poisson(noise.photons * torch::exp(-kMuMax * cpu.clamp_min(0.0)), generator);
+    noisy = -torch::log(counts.clamp_min(0.1) / noise.photons) / kMuMax;
   }
   return noisy.to(clean.device(), clean.scalar_type());
+}
+
+torch::Tensor noise_weights(const NoiseModel& noise, const torch::Tensor& y) {
+  if (noise.kind != NoiseModel::Kind::beer_lambert) return torch::Tensor();
+  return noise.photons * torch::exp(-kMuMax * y) * (kMuMax * kMuMax);
 }
 
 }  // namespace genreg

@@ -265,7 +265,7 @@ MethodRun run_method(const std::string& method, const MethodSettings& settings, 
   const auto mr = m.select(on_device(out.report));
   const auto x = out.report_rows(out.result.x).to(torch::kFloat32);
   const auto op = m.make_op();
-  DataFidelity data(op, mr.y, m.sigma);
+  DataFidelity data(op, mr.y, m.sigma, m.weights(mr.y));
   out.audit = audit_data_fidelity(data.discrepancy(x.to(mr.y.device(), mr.y.scalar_type())), op->range_size(),
                                   m.sigma);
   if (m.has_truth()) {

@@ -75,7 +75,8 @@ SweepResult sweep_lambdas(const Reconstructor& method, const Measurements& m,
     // Sample s = lambda (s / len), image i0 + (s % len).
     const auto images = torch::arange(i0, i0 + len, torch::kLong).repeat({l});
     const auto lambda = torch::tensor(lambdas, torch::kFloat64).repeat_interleave(len);
-    DataFidelity data(op, m.y.index_select(0, images.to(m.y.device())), m.sigma);
+    const auto y = m.y.index_select(0, images.to(m.y.device()));
+    DataFidelity data(op, y, m.sigma, m.weights(y));
     const auto res = method.reconstruct(data, lambda, &out.summary,
                                         throttled(log, interval,
                                                   "sweep over " + std::to_string(l) + " lambdas, images " +
@@ -131,7 +132,8 @@ Reconstruction reconstruct(const Reconstructor& method, const Measurements& m, c
   for (int64_t i0 = 0; i0 < n; i0 += chunk) {
     const int64_t len = std::min(chunk, n - i0);
     const auto idx = torch::arange(i0, i0 + len, torch::kLong);
-    DataFidelity data(op, m.y.index_select(0, idx.to(m.y.device())), m.sigma);
+    const auto y = m.y.index_select(0, idx.to(m.y.device()));
+    DataFidelity data(op, y, m.sigma, m.weights(y));
     const auto progress =
         throttled(log, interval, "images " + std::to_string(i0) + "-" + std::to_string(i0 + len));
     parts.push_back(

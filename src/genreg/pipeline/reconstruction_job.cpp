@@ -404,7 +404,7 @@ nlohmann::json run_reconstruction_job(const ReconstructionJob& job, std::ostream
     save_tensor((fs::path(job.out) / "generator_part.npy").string(), result.gz);
     save_tensor((fs::path(job.out) / "deviation.npy").string(), result.u);
   }
-  DataFidelity data(op, m.y, m.sigma);
+  DataFidelity data(op, m.y, m.sigma, m.weights(m.y));
   const auto discrepancy = data.discrepancy(x.to(m.y.device(), m.y.scalar_type()));
   summary["discrepancy_mean"] = discrepancy.mean().item<double>();
   summary["objective_mean"] = std::get<0>(result.objective.min(1)).mean().item<double>();

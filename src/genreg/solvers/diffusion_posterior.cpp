@@ -118,12 +118,13 @@ torch::Tensor DiffusionPosteriorSampling::sample(const DataFidelity& data, const
     const auto image = to_image_space(x0);
     torch::Tensor direction;
     {
-      // zeta / ||r|| grad ||r||^2 with r = A x0 - y: back-propagate 2 A^T r / ||r|| through the network.
+      // zeta / ||r|| grad ||r||^2 with r = W^(1/2) (A x0 - y) (W = I without weights):
+      // back-propagate 2 A^T W (A x0 - y) / ||r|| through the network.
       torch::NoGradGuard no_grad;
       const auto r = data.op()->apply(image.detach().to(dtype)) - data.y();
-      const auto norm = r.flatten(1).norm(2, 1).clamp_min(1e-12);
-      direction =
-          (2.0 * data.op()->adjoint(r) / norm.view({-1, 1, 1, 1})).to(image.device(), torch::kFloat32);
+      const auto norm = (data.weighted(r) * r).flatten(1).sum(1).sqrt().clamp_min(1e-12);
+      direction = (2.0 * data.op()->adjoint(data.weighted(r)) / norm.view({-1, 1, 1, 1}))
+                      .to(image.device(), torch::kFloat32);
     }
     const auto gradient = torch::autograd::grad({image}, {x_t}, {direction})[0];
     torch::NoGradGuard no_grad;

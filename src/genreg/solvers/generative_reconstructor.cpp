@@ -60,8 +60,10 @@ Reconstruction GenerativeReconstructor::reconstruct(const DataFidelity& data, co
   const int64_t r = starts_per_image();
   const auto device = generator_->device();
   const auto repeat = torch::arange(b, torch::TensorOptions().dtype(torch::kLong)).repeat_interleave(r);
-  const DataFidelity expanded(data.op(), data.y().index_select(0, repeat.to(data.y().device())).to(device),
-                              data.sigma());
+  const DataFidelity expanded(
+      data.op(), data.y().index_select(0, repeat.to(data.y().device())).to(device), data.sigma(),
+      data.has_weights() ? data.weights().index_select(0, repeat.to(data.weights().device())).to(device)
+                         : torch::Tensor());
   LatentProblem p;
   p.generator = generator_.get();
   p.data = &expanded;

@@ -16,7 +16,7 @@ torch::Tensor PnpFista::solve(const DataFidelity& given, const torch::Tensor& la
   const int64_t batch = y.size(0);
   const auto lam = checked_lambda(lambda, batch);
   // gamma = 1 / L with L = ||A||^2 / sigma^2, the Lipschitz constant of grad D.
-  const double a = data.op()->norm();
+  const double a = data.operator_norm();
   const double gamma = data.sigma() * data.sigma() / (a * a);
   const auto level = torch::sqrt(gamma * lam);  // s = sqrt(gamma lambda): prox_{gamma lambda R} = D_s
   auto x = torch::zeros(batched_shape(batch, data.op()->domain_shape()), y.options());

@@ -15,7 +15,7 @@ LatentRun ProjectedGradient::solve(const LatentProblem& p) const {
   const auto& o = *p.options;
   const auto start = Clock::now();
   // Gradient step 1/L on D, L = ||A||^2 / sigma^2.
-  const double a_norm = p.data->op()->norm();
+  const double a_norm = p.data->operator_norm();
   const double eta = p.data->sigma() * p.data->sigma() / (a_norm * a_norm);
   auto z = p.prior.project(p.z0.detach());
   auto x = decode_no_grad(*p.generator, z);
