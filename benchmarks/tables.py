@@ -38,7 +38,7 @@ def provenance_line(document):
     p = document.get("provenance", {})
     machine = p.get("machine", {})
     argv = p.get("argv", [])
-    command = " ".join(["genreg"] + argv[1:]) if argv else document.get("command", "?")
+    command = document.get("command") or (" ".join(["genreg"] + argv[1:]) if argv else "?")
     return (f"Recorded {p.get('date', '?')} at commit {p.get('commit', '?')[:12]} on {machine.get('cpu', '?')} "
             f"({machine.get('cores', '?')} cores, one-thread SGEMM {machine.get('sgemm_gflops_one_thread', '?')} "
             f"GFLOP/s) by `{command}` in {document.get('seconds', 0):.0f} s "
@@ -78,7 +78,37 @@ def experiment_table(document):
     return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
 
 
-KINDS = {"experiment": experiment_table}
+def ct_scale_table(document):
+    """genreg's CT projector and FBP against scikit-image at each size (benchmarks/ct_scale.py)."""
+    def ms(seconds):
+        return f"{1000 * seconds:.1f}" if seconds < 10 else f"{seconds:.1f} s"
+
+    def pair(row, task, key):
+        a, b = row.get(f"{task}_2", {}), row.get(f"{task}_1", {})
+        if "refused" in a or key not in a:
+            return "over budget"
+        return f"{ms(a[key])} / {ms(b[key])}" if key in b else ms(a[key])
+
+    def both(result):
+        return result["forward_per_slice"] + result["adjoint_per_slice"]
+
+    rows = ["| pixels | views x bins | A + A^T per slice, ms: matrix-free (2 / 1 threads) | stored matrix (2 threads) "
+            "| peak MiB: matrix-free / matrix | FBP per slice, ms (2 / 1 threads) | scikit-image radon / iradon per slice, ms "
+            "| FBP PSNR dB: genreg / scikit-image | FBP speed-up (1 thread) |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for row in document["results"]["rows"]:
+        free2, free1, matrix = row["matrix-free_2"], row["matrix-free_1"], row["matrix_2"]
+        fbp2, fbp1, sk = row["fbp_2"], row["fbp_1"], row["skimage"]
+        stored = "over budget" if "refused" in matrix else ms(both(matrix))
+        memory = f"{free2['peak_mib']:.0f} / " + ("-" if "refused" in matrix else f"{matrix['peak_mib']:.0f}")
+        rows.append(f"| {row['size']} | {row['views']} x {free2['detectors']} | {ms(both(free2))} / {ms(both(free1))} "
+                    f"| {stored} | {memory} | {ms(fbp2['fbp_per_slice'])} / {ms(fbp1['fbp_per_slice'])} "
+                    f"| {ms(sk['forward_per_slice'])} / {ms(sk['fbp_per_slice'])} "
+                    f"| {fbp2['psnr']:.2f} / {sk['psnr']:.2f} | {sk['fbp_per_slice'] / fbp1['fbp_per_slice']:.0f}x |")
+    return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
+
+
+KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table}
 
 
 def render(kind, name):

@@ -32,9 +32,10 @@ def load_dataset(name, split="test", indices=None, size=None):
 
 def simulate(x, op, sigma=None, seed=0, noise=None):
     """y = A x + e as `genreg simulate` draws it: Gaussian noise of std `sigma`, or `noise`
-    ("poisson:PEAK"), drawn on the CPU from `seed` (the same values on every device)."""
+    ("poisson:PEAK", or "ct:N0" for low-dose CT photon noise on a ct: operator), drawn on the CPU
+    from `seed` (the same values on every device)."""
     if (sigma is None) == (noise is None):
-        raise _genreg.Error("give sigma=S or noise='poisson:PEAK'")
+        raise _genreg.Error("give sigma=S or noise='poisson:PEAK' / 'ct:N0'")
     with torch.no_grad():
         clean = op.apply(x)
     return _genreg.add_noise(clean, str(sigma) if noise is None else noise, int(seed))

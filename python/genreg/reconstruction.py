@@ -34,8 +34,8 @@ def methods():
     return _genreg.methods()
 
 
-def reconstruct(y, op, method, sigma, model=None, lam=None, lam_grid=None, validate=None, x_true=None,
-                batch=2048, seed=0, progress=None, **settings):
+def reconstruct(y, op, method, sigma=None, model=None, lam=None, lam_grid=None, validate=None, x_true=None,
+                batch=2048, seed=0, progress=None, noise=None, **settings):
     """Reconstructs every image of y (N, *op.range_shape) with `method`.
 
     The parameter: lam=VALUE; lam="discrepancy" (per image, the largest lambda of lam_grid, default
@@ -43,10 +43,15 @@ def reconstruct(y, op, method, sigma, model=None, lam=None, lam_grid=None, valid
     value of best mean PSNR on images I..J-1 of y, which needs x_true). Settings are the method's
     (genreg.methods()): restarts, mu, prior, optimizer, iterations, samples, steps, denoiser_sigma...
     A sampler's 90% intervals are calibrated on the validate images when given.
+    The noise: sigma=S (Gaussian), or noise="ct:N0" for low-dose CT data, whose data term is the
+    weighted least squares of the photon counts (PROTOCOL.md).
     """
+    if (sigma is None) == (noise is None):
+        raise _genreg.Error("give sigma=S (Gaussian noise) or noise='ct:N0' (CT photon noise)")
     out = _genreg.reconstruct_native(
-        y, op._native, method, float(sigma), model._native if model is not None else None, lam,
-        lam_grid or "", validate or "", x_true, dict(settings), int(batch), int(seed), progress)
+        y, op._native, method, float(sigma if sigma is not None else 1.0),
+        model._native if model is not None else None, lam, lam_grid or "", validate or "", x_true, dict(settings),
+        int(batch), int(seed), progress, noise or "")
     return Reconstruction(
         x=out["x"], lam=out["lambda"], summary=out["summary"], samples=out.get("samples"), std=out.get("std"),
         gz=out.get("gz"), u=out.get("u"), z=out.get("z"), objective=out.get("objective"),

@@ -4,6 +4,7 @@
 #include <c10/util/Exception.h>
 
 #include "bindings.h"
+#include "genreg/core/provenance.h"
 #include "genreg/core/error.h"
 #include "genreg/core/runtime.h"
 #include "genreg/core/source_dir.h"
@@ -40,6 +41,14 @@ PYBIND11_MODULE(_genreg, m) {
   m.def("init_runtime", &genreg::init_runtime, py::arg("threads") = 0,
         "Process-wide tunings (freed memory kept, denormals flushed, intra-op threads; 0: $OMP_NUM_THREADS "
         "or every core). Returns the thread count.");
+  m.def(
+      "provenance",
+      [](const std::vector<std::string>& argv) {
+        genreg::set_invocation(argv);
+        return genreg::provenance().dump();
+      },
+      py::arg("argv"),
+      "The provenance of a results file as JSON (command line, commit, date, machine: core/provenance.h)");
   bind_operators(m);
   bind_models(m);
   bind_reconstruction(m);

@@ -64,7 +64,7 @@ py::dict reconstruct_native(const torch::Tensor& y, const OperatorHandle& op, co
                             double sigma, const ModelHandle* model, const py::object& lam,
                             const std::string& lam_grid, const std::string& validate,
                             const std::optional<torch::Tensor>& x_true, const py::dict& settings_given,
-                            int64_t batch, uint64_t seed, const py::object& progress) {
+                            int64_t batch, uint64_t seed, const py::object& progress, const std::string& noise) {
   const auto& info = MethodRegistry::instance().at(name);
   const auto settings = check_settings(name, settings_from(settings_given, seed), "");
   // The parameter rule: a number, "discrepancy", or None with a grid and validation images.
@@ -105,6 +105,13 @@ py::dict reconstruct_native(const torch::Tensor& y, const OperatorHandle& op, co
   m.width = domain[2];
   m.noise.sigma = sigma;
   m.sigma = sigma;
+  if (!noise.empty()) {
+    // A named noise model: CT photon noise weighs the data term and whitens it (sigma 1).
+    m.noise = NoiseModel::parse(noise);
+    require(m.noise.kind == NoiseModel::Kind::beer_lambert, "noise= names CT photon noise 'ct:N0'; give Gaussian "
+            "noise as sigma, got '", noise, "'");
+    m.sigma = 1.0;
+  }
   m.seed = seed;
   m.dataset = "python";
   const int64_t n = m.size();
@@ -173,13 +180,14 @@ void bind_reconstruction(py::module_& m) {
       [](const torch::Tensor& y, const OperatorHandle& op, const std::string& method, double sigma,
          const ModelHandle* model, const py::object& lam, const std::string& lam_grid,
          const std::string& validate, const std::optional<torch::Tensor>& x_true, const py::dict& settings,
-         int64_t batch, uint64_t seed, const py::object& progress) {
+         int64_t batch, uint64_t seed, const py::object& progress, const std::string& noise) {
         return reconstruct_native(y, op, method, sigma, model, lam, lam_grid, validate, x_true, settings,
-                                  batch, seed, progress);
+                                  batch, seed, progress, noise);
       },
       py::arg("y"), py::arg("op"), py::arg("method"), py::arg("sigma"), py::arg("model").none(true),
       py::arg("lam").none(true), py::arg("lam_grid"), py::arg("validate"), py::arg("x_true").none(true),
-      py::arg("settings"), py::arg("batch"), py::arg("seed"), py::arg("progress").none(true));
+      py::arg("settings"), py::arg("batch"), py::arg("seed"), py::arg("progress").none(true),
+      py::arg("noise") = "");
   m.def("methods", [] {
     py::list out;
     for (const auto& name : MethodRegistry::instance().names()) {

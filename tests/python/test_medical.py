@@ -53,3 +53,15 @@ def test_bad_files_are_one_line_errors_naming_the_file():
         with pytest.raises(genreg.Error) as e:
             genreg.read_dicom(path)
         assert path in str(e.value) and reason in str(e.value) and "\n" not in str(e.value)
+
+
+def test_low_dose_ct_from_python_fbp_and_weighted_tv():
+    op = genreg.operator("ct:fan,views=90", 48)
+    x = genreg.load_dataset("ct-phantom", split="test", indices="0:2", size=48).images
+    y = genreg.simulate(x, op, noise="ct:4096", seed=0)
+    fbp = genreg.reconstruct(y, op, "fbp", noise="ct:4096", filter="hann", cutoff=0.8)
+    tv = genreg.reconstruct(y, op, "tv", noise="ct:4096", lam=1000.0, iterations=100)
+    assert genreg.psnr(fbp.x.clamp(0, 1), x).mean() > 25.0
+    assert genreg.psnr(tv.x, x).mean() > genreg.psnr(fbp.x.clamp(0, 1), x).mean()
+    with pytest.raises(genreg.Error):
+        genreg.reconstruct(y, op, "fbp")  # neither sigma nor noise
