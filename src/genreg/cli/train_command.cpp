@@ -94,8 +94,9 @@ void add_train_command(CLI::App& app, Commands& commands) {
       "Conditional kinds: train on pairs (x, A x + e) simulated with this operator (as simulate)");
   train
       ->add_option("--condition", a->condition,
-                   "Conditional kinds: what the network sees of y, backprojection (A^T y) or lmmse (the "
-                   "Wiener estimate under the training images' mean and covariance)")
+                   "Conditional kinds: what the network sees of y, backprojection (A^T y), lmmse (the "
+                   "Wiener estimate under the training images' mean and covariance) or fbp (CT: filtered "
+                   "back-projection, as FBPConvNet)")
       ->capture_default_str();
   train->add_option("--noise", a->noise,
                     "Conditional kinds: the noise of the simulated pairs (SIGMA, poisson:PEAK)");

@@ -5,6 +5,8 @@
 #include "genreg/models/layers.h"
 #include "genreg/models/model_registry.h"
 #include "genreg/models/noise_predictor.h"
+#include "genreg/operators/ct_ray_transform.h"
+#include "genreg/operators/filtered_back_projection.h"
 
 namespace genreg {
 
@@ -45,8 +47,8 @@ void ConditionalUnetConfig::validate() const {
   require(!operator_spec.empty() && !noise.empty(), kind,
           " is trained for one acquisition: its operator and noise must be given");
   require(steps >= 1 && steps <= 100000, kind, " ODE steps must be in 1..100000, got ", steps);
-  require(condition == "backprojection" || condition == "lmmse", kind,
-          " sees measurements through backprojection or lmmse, not ", condition);
+  require(condition == "backprojection" || condition == "lmmse" || condition == "fbp", kind,
+          " sees measurements through backprojection, lmmse or fbp, not ", condition);
 }
 
 ConditionalUnet::ConditionalUnet(const ConditionalUnetConfig& config) : config_(config) {
@@ -161,6 +163,12 @@ void ConditionalUnet::set_data_statistics(const torch::Tensor& images) {
 
 torch::Tensor ConditionalUnet::condition(const OperatorPtr& op, const torch::Tensor& y, double sigma) {
   if (config_.condition == "backprojection") return op->adjoint(y);
+  if (config_.condition == "fbp") {
+    const auto* ct = dynamic_cast<const CtRayTransform*>(op.get());
+    require(ct != nullptr, config_.kind, "'s fbp condition needs CT data (ct:parallel, ct:fan), not ",
+            op->spec());
+    return FilteredBackProjection(ct->geometry_ptr()).reconstruct(y);
+  }
   require(sigma > 0, config_.kind, "'s Wiener condition needs Gaussian noise");
   auto& estimator = estimators_[{op->spec(), sigma}];
   if (!estimator) estimator = std::make_shared<LinearMmseEstimator>(data_mean_, data_covariance_, op, sigma);

@@ -45,9 +45,10 @@ struct ConditionalUnetConfig {
   std::string operator_spec;  // canonical (LinearOperator::spec)
   std::string noise;          // NoiseModel::str
   int64_t steps = 10;         // cfm: default ODE steps (Heun)
-  // What the network sees of y: "backprojection" (A^T y) or "lmmse" (the Wiener estimate under the
+  // What the network sees of y: "backprojection" (A^T y), "lmmse" (the Wiener estimate under the
   // training images' mean and covariance, models/linear_mmse.h, computed for whatever operator and
-  // noise the measurements have).
+  // noise the measurements have) or "fbp" (filtered back-projection of CT data, the input of
+  // FBPConvNet, Jin et al. 2017).
   std::string condition = "backprojection";
 
   bool flow() const { return kind == "cfm"; }

@@ -173,8 +173,8 @@ ExperimentSpec parse_experiment_spec(const nlohmann::json& j, const std::string&
   s.model_sigma = value_of<double>(j, "model_sigma", 0.0, source);
   s.conditions = value_of<std::map<std::string, std::string>>(j, "conditions", {}, source);
   for (const auto& [kind, condition] : s.conditions)
-    require(condition == "lmmse" || condition == "backprojection", source, ": condition of ", kind,
-            " must be lmmse or backprojection, got ", condition);
+    require(condition == "lmmse" || condition == "backprojection" || condition == "fbp", source,
+            ": condition of ", kind, " must be lmmse, backprojection or fbp, got ", condition);
   if (j.contains("training")) {
     const auto& t = j.at("training");
     check_keys(t, {"indices", "epochs"}, source + " training");

@@ -37,11 +37,21 @@ void ConditionalSampling::check_acquisition(const DataFidelity& data) const {
   if (options_.allow_operator_shift()) return;
   const auto trained = NoiseModel::parse(model_->noise());
   const bool same_operator = data.op()->spec() == model_->operator_spec();
-  const bool same_noise = trained.kind == NoiseModel::Kind::gaussian &&
-                          std::abs(trained.sigma - data.sigma()) <= 1e-9 * std::max(1.0, trained.sigma);
+  bool same_noise = false;
+  std::string given = "sigma " + std::to_string(data.sigma());
+  if (trained.kind == NoiseModel::Kind::gaussian) {
+    same_noise =
+        !data.has_weights() && std::abs(trained.sigma - data.sigma()) <= 1e-9 * std::max(1.0, trained.sigma);
+  } else if (trained.kind == NoiseModel::Kind::beer_lambert && data.has_weights()) {
+    // The weights are N0 exp(-mu_max y) mu_max^2 (noise_weights): they give back the dose N0.
+    const auto dose = noise_weights(NoiseModel::parse("ct:1"), data.y());
+    const double n0 = (data.weights().to(torch::kFloat64) / dose.to(torch::kFloat64)).mean().item<double>();
+    same_noise = std::abs(n0 - trained.photons) <= 1e-6 * trained.photons;
+    given = "CT photon noise of N0 " + std::to_string(n0);
+  }
   require(same_operator && same_noise, name_, "'s model was trained on measurements of ",
-          model_->operator_spec(), " with noise ", model_->noise(), ", not of ", data.op()->spec(),
-          " with sigma ", data.sigma(), "; --allow-operator-shift uses it anyway");
+          model_->operator_spec(), " with noise ", model_->noise(), ", not of ", data.op()->spec(), " with ",
+          given, "; --allow-operator-shift uses it anyway");
 }
 
 torch::Tensor ConditionalSampling::solve(const DataFidelity& data, const torch::Tensor& lambda,
