@@ -82,7 +82,7 @@ def child(task, n, views, threads):
         op = genreg.operator(f"ct:parallel,views={views}", n)
         y = op(phantoms)
         result = {}
-        seconds = median_time(lambda: result.update(x=genreg.reconstruct(y, op, "fbp", sigma=1.0).x))
+        seconds = median_time(lambda: result.update(x=genreg.fbp(y, op)))
         out.update(fbp_per_slice=seconds / BATCH, psnr=psnr(result["x"], phantoms), peak_mib=peak_mib() - baseline)
     elif task == "skimage":
         import numpy as np

@@ -19,7 +19,7 @@ from ._genreg import Error, __version__, dataset_names, operator_help, read_dico
 from .commands import run, train
 from .data import Dataset, load_dataset, metrics, psnr, simulate, ssim
 from .models import Model, load_model
-from .operators import Operator, operator
+from .operators import Operator, fbp, operator
 from .reconstruction import Reconstruction, methods, reconstruct
 
 # The program's process-wide tunings (freed memory kept, denormals flushed to zero), with the

@@ -86,3 +86,10 @@ class Operator:
 def operator(spec, height=28, width=None):
     """The operator of `spec` (see genreg.operator_help()) for height x width images."""
     return Operator(spec, height, height if width is None else width)
+
+
+def fbp(y, op, filter="ramp", cutoff=1.0):
+    """Filtered back-projection of CT data y (N, 1, views, bins) of a `ct:` operator: the ramp filter,
+    optionally times a "shepp-logan", "cosine" or "hann" window, cut off at `cutoff` times the
+    Nyquist frequency; fan-beam and short-scan (Parker) weights as the geometry needs."""
+    return _genreg.fbp_native(y.contiguous(), op._native, filter, float(cutoff))

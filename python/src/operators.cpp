@@ -3,6 +3,9 @@
 // in a torch.autograd.Function whose backward is the other map, so that gradients are the exact
 // adjoint's.
 #include "bindings.h"
+#include "genreg/core/error.h"
+#include "genreg/operators/ct_ray_transform.h"
+#include "genreg/operators/filtered_back_projection.h"
 #include "genreg/operators/make_operator.h"
 
 namespace genreg::python {
@@ -27,6 +30,18 @@ void bind_operators(py::module_& m) {
       .def_property_readonly("range_shape", [](const OperatorHandle& h) { return h.op->range_shape(); })
       .def_property_readonly("range_size", [](const OperatorHandle& h) { return h.op->range_size(); });
   m.def("operator_help", &operator_help, "The operator names with a one-line description each");
+  m.def(
+      "fbp_native",
+      [](const torch::Tensor& y, const OperatorHandle& h, const std::string& filter, double cutoff) {
+        const auto* ct = dynamic_cast<const CtRayTransform*>(h.op.get());
+        require(ct != nullptr, "fbp reconstructs CT data (operators ct:parallel and ct:fan), not '",
+                h.op->spec(), "'");
+        return FilteredBackProjection(ct->geometry_ptr(),
+                                      FbpOptions().filter(parse_fbp_filter(filter)).cutoff(cutoff))
+            .reconstruct(y);
+      },
+      py::arg("y"), py::arg("op"), py::arg("filter"), py::arg("cutoff"),
+      py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace genreg::python

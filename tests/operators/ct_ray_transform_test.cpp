@@ -104,11 +104,26 @@ TEST(CtRayTransform, StoredMatrixAndOnTheFlyStepsAgree) {
     auto y = torch::rand(batched_shape(2, free->range_shape()), torch::kFloat64);
     EXPECT_LT((stored->apply(x) - free->apply(x)).abs().max().item<double>(), 1e-12) << text;
     EXPECT_LT((stored->adjoint(y) - free->adjoint(y)).abs().max().item<double>(), 1e-12) << text;
+    // The tensor-operation path of other devices computes the same weights.
+    const auto& ct = dynamic_cast<const CtRayTransform&>(*free);
+    EXPECT_LT((ct.apply_tensor_ops(x) - free->apply(x)).abs().max().item<double>(), 1e-12) << text;
+    EXPECT_LT((ct.adjoint_tensor_ops(y) - free->adjoint(y)).abs().max().item<double>(), 1e-12) << text;
     // Single precision: the same to float rounding.
     auto xf = x.to(torch::kFloat32);
     EXPECT_LT((free->apply(xf).to(torch::kFloat64) - free->apply(x)).abs().max().item<double>(),
               1e-5 * free->apply(x).abs().max().item<double>())
         << text;
+  }
+}
+
+TEST(CtRayTransform, CudaMatchesTheCpuWhenAvailable) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  for (const char* projector : {"", ",projector=matrix-free"}) {
+    const auto op = make_operator(std::string("ct:fan,views=64") + projector, 48, 48);
+    auto x = torch::rand({3, 1, 48, 48}, torch::kFloat64);
+    auto y = torch::rand(batched_shape(3, op->range_shape()), torch::kFloat64);
+    EXPECT_LT((op->apply(x.cuda()).cpu() - op->apply(x)).abs().max().item<double>(), 1e-10) << projector;
+    EXPECT_LT((op->adjoint(y.cuda()).cpu() - op->adjoint(y)).abs().max().item<double>(), 1e-10) << projector;
   }
 }
 

@@ -262,7 +262,28 @@ CtRayTransform::CtRayTransform(CtGeometryPtr geometry, CtProjector projector)
       for (int64_t d = 0; d < g.detectors(); ++d)
         (*rays)[v * g.detectors() + d] = joseph_traversal(g.ray(v, d), g.grid());
   });
-  for (const auto& t : *rays) nonzeros_ += 2 * std::max<int64_t>(0, t.last - t.first + 1);
+  const int64_t n = static_cast<int64_t>(rays->size());
+  auto first = torch::empty({n}, torch::kLong), steps = torch::empty({n}, torch::kLong);
+  auto vertical = torch::empty({n}, torch::kLong), offset = torch::empty({n}, torch::kFloat64);
+  auto slope = torch::empty({n}, torch::kFloat64), length = torch::empty({n}, torch::kFloat64);
+  for (int64_t r = 0; r < n; ++r) {
+    const auto& t = (*rays)[r];
+    const int64_t count = std::max<int64_t>(0, t.last - t.first + 1);
+    nonzeros_ += 2 * count;
+    max_steps_ = std::max(max_steps_, count);
+    first[r] = t.first;
+    steps[r] = count;
+    vertical[r] = t.vertical ? 1 : 0;
+    offset[r] = t.offset;
+    slope[r] = t.slope;
+    length[r] = t.length;
+  }
+  first_ = DeviceCache(first);
+  steps_ = DeviceCache(steps);
+  vertical_ = DeviceCache(vertical);
+  offset_ = DeviceCache(offset);
+  slope_ = DeviceCache(slope);
+  length_ = DeviceCache(length);
   rays_ = rays;
   const bool fits = matrix_bytes() <= operator_memory_budget();
   if (projector == CtProjector::matrix) {
@@ -311,12 +332,75 @@ torch::Tensor CtRayTransform::adjoint(const torch::Tensor& y) const {
   return CtProduct::apply(y, this, true);
 }
 
+// The kernels' weights by tensor operations: for a chunk of rays, every step j of each ray gives the
+// padded across-coordinate p = offset + j slope (float64, as the kernels), its two neighbours and
+// their weights (1 - f, f) times the step length; steps beyond a ray's count or outside the image
+// weigh zero. A gathers and sums them; A^T adds them back with index_add.
+torch::Tensor CtRayTransform::tensor_ops_product(const torch::Tensor& t, bool adjoint) const {
+  const auto& grid = geometry_->grid();
+  const int64_t batch = t.size(0), n = static_cast<int64_t>(rays_->size());
+  const int64_t h = grid.height, w = grid.width;
+  const auto dtype = t.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  const auto in = t.reshape({batch, -1}).to(dtype);
+  auto out = adjoint ? torch::zeros({batch, h * w}, in.options()) : torch::empty({batch, n}, in.options());
+  if (max_steps_ == 0) return out;
+  const auto first = first_.get(in, true), steps = steps_.get(in, true), vertical = vertical_.get(in, true);
+  const auto offset = offset_.get(in, true), slope = slope_.get(in, true), length = length_.get(in, true);
+  const auto along = torch::arange(max_steps_, in.options().dtype(torch::kLong)).unsqueeze(0);
+  const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 21) / max_steps_);
+  for (int64_t r0 = 0; r0 < n; r0 += chunk) {
+    const int64_t r1 = std::min(n, r0 + chunk), rows = r1 - r0;
+    auto j = first.narrow(0, r0, rows).unsqueeze(1) + along;  // (R, S)
+    auto valid = along < steps.narrow(0, r0, rows).unsqueeze(1);
+    auto p = offset.narrow(0, r0, rows).unsqueeze(1) +
+             j.to(torch::kFloat64) * slope.narrow(0, r0, rows).unsqueeze(1);
+    auto i = p.floor();
+    auto f = p - i;
+    auto base = i.to(torch::kLong) - kJosephPad;
+    auto vert = vertical.narrow(0, r0, rows).unsqueeze(1).to(torch::kBool);
+    auto across_size = torch::where(vert, torch::full_like(base, w), torch::full_like(base, h));
+    auto step_length = length.narrow(0, r0, rows).unsqueeze(1);
+    torch::Tensor sum;
+    for (int64_t k = 0; k < 2; ++k) {
+      auto across = base + k;
+      auto inside = valid & (across >= 0) & (across < across_size);
+      auto index = torch::where(vert, j * w + across, across * w + j).masked_fill(~inside, 0);
+      auto weight = ((k == 0 ? 1.0 - f : f) * step_length).masked_fill(~inside, 0.0).to(dtype);
+      if (adjoint) {
+        auto values = in.narrow(1, r0, rows).unsqueeze(2) * weight.unsqueeze(0);  // (B, R, S)
+        out.index_add_(1, index.flatten(), values.reshape({batch, -1}));
+      } else {
+        auto part =
+            (in.index_select(1, index.flatten()).view({batch, rows, max_steps_}) * weight.unsqueeze(0))
+                .sum(2);
+        sum = k == 0 ? part : sum + part;
+      }
+    }
+    if (!adjoint) out.narrow(1, r0, rows).copy_(sum);
+  }
+  return out;
+}
+
+torch::Tensor CtRayTransform::apply_tensor_ops(const torch::Tensor& x) const {
+  check_argument(x, false, "apply");
+  torch::NoGradGuard no_grad;
+  return tensor_ops_product(x, false).reshape(batched_shape(x.size(0), range_shape())).to(x.scalar_type());
+}
+
+torch::Tensor CtRayTransform::adjoint_tensor_ops(const torch::Tensor& y) const {
+  check_argument(y, true, "adjoint");
+  torch::NoGradGuard no_grad;
+  return tensor_ops_product(y, true).reshape(batched_shape(y.size(0), domain_shape())).to(y.scalar_type());
+}
+
 torch::Tensor CtRayTransform::apply_no_grad(const torch::Tensor& x) const {
   torch::NoGradGuard no_grad;
   const int64_t batch = x.size(0);
   const auto& grid = geometry_->grid();
   if (const auto* m = matrix_for(x))
     return m->multiply_no_grad(x.flatten(1)).reshape(batched_shape(batch, range_shape()));
+  if (!x.device().is_cpu())
+    return tensor_ops_product(x, false).reshape(batched_shape(batch, range_shape())).to(x.scalar_type());
   auto images = x.reshape({batch, grid.height, grid.width}).to(torch::kCPU);
   torch::Tensor out;
   if (images.scalar_type() == torch::kFloat64) {
@@ -333,6 +417,8 @@ torch::Tensor CtRayTransform::adjoint_no_grad(const torch::Tensor& y) const {
   const auto& grid = geometry_->grid();
   if (const auto* m = matrix_for(y))
     return m->transposed().multiply_no_grad(y.flatten(1)).reshape(batched_shape(batch, domain_shape()));
+  if (!y.device().is_cpu())
+    return tensor_ops_product(y, true).reshape(batched_shape(batch, domain_shape())).to(y.scalar_type());
   auto values = y.reshape({batch, -1}).to(torch::kCPU);
   torch::Tensor out;
   if (values.scalar_type() == torch::kFloat64) {

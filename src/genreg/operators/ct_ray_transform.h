@@ -18,7 +18,8 @@
 // matrix takes seconds to build (BENCHMARKS.md, "CT projectors"), so `CtProjector::automatic`
 // computes on the fly there. On other devices it stores the matrix on first use when it fits the
 // memory budget (set_operator_memory_budget, the CLI's --operator-memory) and multiplies with
-// torch's sparse product on that device; beyond the budget it computes on the CPU and copies back.
+// torch's sparse product on that device; beyond the budget it computes the same weights on the
+// fly with tensor operations there (gathers for A, index_add for A^T, rays in chunks).
 // `matrix` stores it always (refused beyond the budget), `matrix-free` never. Both paths carry
 // autograd (the gradient of A x is A^T g).
 #include <memory>
@@ -52,6 +53,10 @@ class CtRayTransform : public LinearOperator {
   // Non-zeros of the system matrix (counted without storing it), and the bytes storing takes.
   int64_t nonzeros() const { return nonzeros_; }
   int64_t matrix_bytes() const;
+  // The matrix-free products by tensor operations, on x's / y's device: what other devices than
+  // the CPU run (tests compare them with the CPU kernel).
+  torch::Tensor apply_tensor_ops(const torch::Tensor& x) const;
+  torch::Tensor adjoint_tensor_ops(const torch::Tensor& y) const;
 
   struct Traversal;  // per-ray stepping parameters, shared by both paths
 
@@ -64,7 +69,11 @@ class CtRayTransform : public LinearOperator {
 
   CtGeometryPtr geometry_;
   CtProjector requested_;
+  torch::Tensor tensor_ops_product(const torch::Tensor& t, bool adjoint) const;
   std::shared_ptr<const std::vector<Traversal>> rays_;
+  // The traversals as tensors (first, steps, orientation: int64; offset, slope, length: float64).
+  DeviceCache first_, steps_, vertical_, offset_, slope_, length_;
+  int64_t max_steps_ = 0;
   int64_t nonzeros_ = 0;
   std::shared_ptr<const SparseMatrix> matrix_;
   mutable std::once_flag device_matrix_once_;

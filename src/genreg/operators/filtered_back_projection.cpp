@@ -69,47 +69,92 @@ struct ViewConstants {
 
 enum class BeamKind { parallel, fan_equiangular, fan_flat };
 
-// out (H, W, B) += sum over views of w(x) * interp(q[v], index(x)); q (views, detectors, B).
-template <typename T>
-void back_project_rows(const T* q, T* out, int64_t row_begin, int64_t row_end, const ImageGrid& grid,
-                       int64_t views, int64_t detectors, int64_t batch, const std::vector<ViewConstants>& vc,
-                       BeamKind kind, double a0, double a1, double r, double sd) {
+struct BackProjectionGeometry {
+  BeamKind kind = BeamKind::parallel;
   // Index maps: parallel index = (<x, theta> - a0) / a1 - 0.5 with a0 = -radius, a1 = spacing;
   // equiangular index = (gamma + a0) / a1 - 0.5; flat index = (sd b / a + a0) / a1 - 0.5.
-  std::vector<T> acc(batch);
-  for (int64_t i = row_begin; i < row_end; ++i) {
-    const double y = (0.5 * (grid.height - 1) - i) * grid.pixel_size;
-    for (int64_t j = 0; j < grid.width; ++j) {
-      const double x = (j - 0.5 * (grid.width - 1)) * grid.pixel_size;
-      std::fill(acc.begin(), acc.end(), T(0));
-      for (int64_t v = 0; v < views; ++v) {
-        double index, w = 1.0;
-        if (kind == BeamKind::parallel) {
-          index = (vc[v].c * x + vc[v].s * y - a0) / a1 - 0.5;
+  double a0 = 0.0, a1 = 1.0, r = 0.0, sd = 0.0;
+};
+
+// Rows of the image per block: a view's filtered projection (bins x batch) is read once per block
+// of rows while it sits in cache, and the block's output (rows x width x batch) stays there too.
+constexpr int64_t kRowBlock = 16;
+
+// out (H, W, B) = sum over views of w(x) * interp(q[v], index(x)) for rows [row_begin, row_end);
+// q (views, detectors + 2, B) with a zero bin at each end, so that the two neighbours of an index
+// in (-1, detectors) are read without a branch.
+template <typename T>
+__attribute__((always_inline)) inline void back_project_rows(const T* q, T* out, int64_t row_begin,
+                                                             int64_t row_end, const ImageGrid& grid,
+                                                             int64_t views, int64_t detectors, int64_t batch,
+                                                             const ViewConstants* vc,
+                                                             const BackProjectionGeometry& bg) {
+  const int64_t width = grid.width, bins = detectors + 2;
+  const double ps = grid.pixel_size, x0 = -0.5 * (width - 1) * ps;
+  std::fill(out + row_begin * width * batch, out + row_end * width * batch, T(0));
+  for (int64_t v = 0; v < views; ++v) {
+    const T* qv = q + v * bins * batch;
+    for (int64_t i = row_begin; i < row_end; ++i) {
+      const double y = (0.5 * (grid.height - 1) - i) * ps;
+      T* o = out + i * width * batch;
+      if (bg.kind == BeamKind::parallel) {
+        // index(j) = start + j step: linear along the row; the columns with index in (-1, D).
+        const double start = (vc[v].c * x0 + vc[v].s * y - bg.a0) / bg.a1 - 0.5, step = vc[v].c * ps / bg.a1;
+        int64_t j0 = 0, j1 = width - 1;
+        if (std::abs(step) > 1e-12) {
+          const double lo = (-1.0 - start) / step, hi = (static_cast<double>(detectors) - start) / step;
+          j0 = std::max<int64_t>(0, static_cast<int64_t>(std::floor(std::min(lo, hi))) + 1);
+          j1 = std::min<int64_t>(width - 1, static_cast<int64_t>(std::ceil(std::max(lo, hi))) - 1);
+        } else if (!(start > -1.0 && start < detectors)) {
+          continue;
+        }
+        for (int64_t j = j0; j <= j1; ++j) {
+          const double index = start + j * step + 1.0;  // in the padded bins, > 0
+          // Clamped: round-off at the range's ends must not step outside the padded bins.
+          const int64_t k = std::clamp<int64_t>(static_cast<int64_t>(index), 0, detectors);
+          const T f = static_cast<T>(index - k), g = T(1) - f;
+          const T* __restrict__ lo_bin = qv + k * batch;
+          const T* __restrict__ hi_bin = lo_bin + batch;
+          T* __restrict__ ob = o + j * batch;
+          for (int64_t b = 0; b < batch; ++b) ob[b] += g * lo_bin[b] + f * hi_bin[b];
+        }
+        continue;
+      }
+      for (int64_t j = 0; j < width; ++j) {
+        const double x = x0 + j * ps;
+        const double a = bg.r - (vc[v].c * x + vc[v].s * y), b = -vc[v].s * x + vc[v].c * y;
+        double index, w;
+        if (bg.kind == BeamKind::fan_equiangular) {
+          index = (std::atan2(b, a) + bg.a0) / bg.a1 - 0.5;
+          w = bg.r * bg.r / (a * a + b * b);
         } else {
-          const double a = r - (vc[v].c * x + vc[v].s * y), b = -vc[v].s * x + vc[v].c * y;
-          if (kind == BeamKind::fan_equiangular) {
-            index = (std::atan2(b, a) + a0) / a1 - 0.5;
-            w = r * r / (a * a + b * b);
-          } else {
-            index = (sd * b / a + a0) / a1 - 0.5;
-            w = r * r / (a * a);
-          }
+          index = (bg.sd * b / a + bg.a0) / bg.a1 - 0.5;
+          w = bg.r * bg.r / (a * a);
         }
         if (!(index > -1.0 && index < static_cast<double>(detectors))) continue;
-        const int64_t k = static_cast<int64_t>(std::floor(index));
+        index += 1.0;
+        const int64_t k = static_cast<int64_t>(index);
         const T f = static_cast<T>(index - k);
-        const T* row = q + v * detectors * batch;
         const T wl = static_cast<T>(w) * (T(1) - f), wh = static_cast<T>(w) * f;
-        if (k >= 0)
-          for (int64_t b = 0; b < batch; ++b) acc[b] += wl * row[k * batch + b];
-        if (k + 1 < detectors)
-          for (int64_t b = 0; b < batch; ++b) acc[b] += wh * row[(k + 1) * batch + b];
+        const T* __restrict__ lo_bin = qv + k * batch;
+        const T* __restrict__ hi_bin = lo_bin + batch;
+        T* __restrict__ ob = o + j * batch;
+        for (int64_t bb = 0; bb < batch; ++bb) ob[bb] += wl * lo_bin[bb] + wh * hi_bin[bb];
       }
-      T* o = out + (i * grid.width + j) * batch;
-      for (int64_t b = 0; b < batch; ++b) o[b] = acc[b];
     }
   }
+}
+
+// Compiled for AVX2+FMA and the baseline, chosen at run time (as the projector's kernels).
+__attribute__((target_clones("avx2,fma", "default"))) void back_project_rows_float(
+    const float* q, float* out, int64_t row_begin, int64_t row_end, const ImageGrid& grid, int64_t views,
+    int64_t detectors, int64_t batch, const ViewConstants* vc, const BackProjectionGeometry& bg) {
+  back_project_rows<float>(q, out, row_begin, row_end, grid, views, detectors, batch, vc, bg);
+}
+__attribute__((target_clones("avx2,fma", "default"))) void back_project_rows_double(
+    const double* q, double* out, int64_t row_begin, int64_t row_end, const ImageGrid& grid, int64_t views,
+    int64_t detectors, int64_t batch, const ViewConstants* vc, const BackProjectionGeometry& bg) {
+  back_project_rows<double>(q, out, row_begin, row_end, grid, views, detectors, batch, vc, bg);
 }
 
 }  // namespace
@@ -181,8 +226,12 @@ torch::Tensor FilteredBackProjection::filter(const torch::Tensor& y) const {
   const auto& g = *geometry_;
   require(y.dim() == 4 && y.size(1) == 1 && y.size(2) == g.views() && y.size(3) == g.detectors(),
           "fbp: expected a sinogram (B, 1, ", g.views(), ", ", g.detectors(), "), got ", y.sizes());
-  auto p = y.squeeze(1).to(torch::kFloat64) * pre_weights_.to(y.device());
-  auto spectrum = torch::fft::rfft(p, padded_, -1) * spectrum_.to(y.device());
+  // In y's precision (float32 halves the FFTs' time and memory; the filter's values are exact to it).
+  const auto dtype = y.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  auto p = y.squeeze(1).to(dtype) * pre_weights_.to(y.device(), dtype);
+  auto spectrum =
+      torch::fft::rfft(p, padded_, -1) *
+      spectrum_.to(y.device(), dtype == torch::kFloat64 ? torch::kComplexDouble : torch::kComplexFloat);
   return torch::fft::irfft(spectrum, padded_, -1).narrow(-1, 0, g.detectors());
 }
 
@@ -217,34 +266,40 @@ torch::Tensor FilteredBackProjection::back_project(const torch::Tensor& q, bool 
   }
   std::vector<ViewConstants> vc(views);
   for (int64_t v = 0; v < views; ++v) vc[v] = {std::cos(g.view_angle(v)), std::sin(g.view_angle(v))};
-  BeamKind kind = BeamKind::parallel;
-  double a0 = 0.0, a1 = 1.0, r = 0.0, sd = 0.0;
+  BackProjectionGeometry bg;
   if (const auto* p = dynamic_cast<const ParallelBeamCtGeometry*>(&g)) {
-    a0 = -grid.radius();
-    a1 = p->detector_spacing();
+    bg.a0 = -grid.radius();
+    bg.a1 = p->detector_spacing();
   } else {
     const auto* f = dynamic_cast<const FanBeamCtGeometry*>(&g);
-    r = f->options().source_radius();
-    sd = r + f->options().detector_distance();
-    a1 = f->detector_spacing();
+    bg.r = f->options().source_radius();
+    bg.sd = bg.r + f->options().detector_distance();
+    bg.a1 = f->detector_spacing();
     if (f->options().detector() == FanBeamCtGeometry::Detector::equiangular) {
-      kind = BeamKind::fan_equiangular;
-      a0 = f->fan_half_angle();
+      bg.kind = BeamKind::fan_equiangular;
+      bg.a0 = f->fan_half_angle();
     } else {
-      kind = BeamKind::fan_flat;
-      a0 = sd * std::tan(f->fan_half_angle());
+      bg.kind = BeamKind::fan_flat;
+      bg.a0 = bg.sd * std::tan(f->fan_half_angle());
     }
   }
   const bool single = q.scalar_type() == torch::kFloat32;
-  auto qt = q.to(single ? torch::kFloat32 : torch::kFloat64).permute({1, 2, 0}).contiguous();  // (V, D, B)
+  // (V, D + 2, B): the batch innermost, a zero bin at each end.
+  auto qt = torch::constant_pad_nd(q.to(single ? torch::kFloat32 : torch::kFloat64), {1, 1})
+                .permute({1, 2, 0})
+                .contiguous();
   auto out = torch::empty({grid.height, grid.width, batch}, qt.options());
-  at::parallel_for(0, grid.height, 1, [&](int64_t i0, int64_t i1) {
-    if (single)
-      back_project_rows<float>(qt.data_ptr<float>(), out.data_ptr<float>(), i0, i1, grid, views, detectors,
-                               batch, vc, kind, a0, a1, r, sd);
-    else
-      back_project_rows<double>(qt.data_ptr<double>(), out.data_ptr<double>(), i0, i1, grid, views, detectors,
-                                batch, vc, kind, a0, a1, r, sd);
+  const int64_t blocks = (grid.height + kRowBlock - 1) / kRowBlock;
+  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t block = b0; block < b1; ++block) {
+      const int64_t i0 = block * kRowBlock, i1 = std::min(grid.height, i0 + kRowBlock);
+      if (single)
+        back_project_rows_float(qt.data_ptr<float>(), out.data_ptr<float>(), i0, i1, grid, views, detectors,
+                                batch, vc.data(), bg);
+      else
+        back_project_rows_double(qt.data_ptr<double>(), out.data_ptr<double>(), i0, i1, grid, views,
+                                 detectors, batch, vc.data(), bg);
+    }
   });
   return out.permute({2, 0, 1}) * view_weight_;
 }
@@ -253,7 +308,6 @@ torch::Tensor FilteredBackProjection::reconstruct(const torch::Tensor& y) const 
   torch::NoGradGuard no_grad;
   const auto& grid = geometry_->grid();
   auto q = filter(y);
-  if (y.scalar_type() != torch::kFloat64) q = q.to(y.scalar_type());
   return back_project(q).reshape({y.size(0), 1, grid.height, grid.width}).to(y.scalar_type());
 }
 
