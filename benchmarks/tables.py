@@ -38,7 +38,10 @@ def provenance_line(document):
     p = document.get("provenance", {})
     machine = p.get("machine", {})
     argv = p.get("argv", [])
-    command = document.get("command") or (" ".join(["genreg"] + argv[1:]) if argv else "?")
+    if argv and argv[0].endswith(".py"):  # a benchmark script run by Debian's python3
+        command = " ".join(["/usr/bin/python3"] + argv)
+    else:
+        command = " ".join(["genreg"] + argv[1:]) if argv else document.get("command", "?")
     return (f"Recorded {p.get('date', '?')} at commit {p.get('commit', '?')[:12]} on {machine.get('cpu', '?')} "
             f"({machine.get('cores', '?')} cores, one-thread SGEMM {machine.get('sgemm_gflops_one_thread', '?')} "
             f"GFLOP/s) by `{command}` in {document.get('seconds', 0):.0f} s "

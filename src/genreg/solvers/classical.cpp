@@ -63,11 +63,12 @@ torch::Tensor solve_tv(const DataFidelity& data, const torch::Tensor& lambda, co
   // ||Ax - y||^2 / 2 + alpha TV(x) with alpha = lambda sigma^2, which keeps the dual variables O(1).
   // With weights w (CT photon noise) the factor is sigma^2 / mean(w) per sample, leaving normalised
   // weights w / mean(w) of order 1.
-  // An operator of norm below 1 (the physical CT transforms: ~0.43 m) enters K as c A with
+  // An operator of norm below 1/2 (the physical CT transforms: ~0.43 m; the normalised ones have 1)
+  // enters K as c A with
   // c = 1 / ||A||, so that both blocks of K = [c A; grad] keep the scale the steps were tuned for;
   // the data term then reads F(v) = sum_i w_i (v / c - y)_i^2 / 2.
   const double s2 = data.sigma() * data.sigma();
-  const double c = op->norm() < 1.0 ? 1.0 / op->norm() : 1.0;
+  const double c = op->norm() < 0.5 ? 1.0 / op->norm() : 1.0;
   // ||K||^2 <= c^2 ||A||^2 + ||grad||^2 <= c^2 ||A||^2 + 8; steps tau = s = 0.99 / ||K||.
   const double k_norm = std::sqrt(c * c * op->norm() * op->norm() + 8.0);
   const double tau = 0.99 / k_norm, step = 0.99 / k_norm;
