@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <limits>
 
 #include "genreg/core/error.h"
 
@@ -201,8 +202,12 @@ FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry, const Fbp
     fail("fbp: unsupported geometry");
   }
   // The filter, sampled at n tau for |n| < padded / 2 and placed circularly.
-  padded_ = 64;
-  while (padded_ < 2 * detectors) padded_ *= 2;
+  // Zero padding to at least 2 D bins (no wrap-around), the least even 2^a 3^b from 64 on, which the
+  // FFT handles as fast as a power of two (25% less work than the next power of two at D = 727).
+  padded_ = std::numeric_limits<int64_t>::max();
+  for (int64_t two = 64; two < 4 * (2 * detectors + 64); two *= 2)
+    for (int64_t n = two; n < 4 * (2 * detectors + 64); n *= 3)
+      if (n >= 2 * detectors && n < padded_) padded_ = n;
   auto kernel = torch::zeros({padded_}, torch::kFloat64);
   auto k = kernel.accessor<double, 1>();
   for (int64_t n = -padded_ / 2 + 1; n < padded_ / 2; ++n) {
