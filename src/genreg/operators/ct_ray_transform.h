@@ -14,10 +14,10 @@
 // - matrix-free: recomputed on the fly for every product, batched over images (the batch held
 //   innermost, so each interpolation updates B contiguous values), rays in parallel; the adjoint
 //   accumulates per thread and sums.
-// On the CPU the stored product was at best 1.6x faster (128 pixels: 4.3 against 6.9 ms per slice
-// for A and A^T) but took 1.7 GiB and seconds to build, and at 256 pixels and more it exceeds a
-// quarter of this machine's memory (BENCHMARKS.md, "CT at scale"); so `CtProjector::automatic`
-// computes on the fly on the CPU. On other devices it stores the matrix on first use when it fits
+// On the CPU the stored product was no faster than on the fly at 128 pixels (4.4 against 4.3 ms per
+// slice for A and A^T; faster only at 64, 0.5 against 0.9 ms) but took 1.7 GiB and seconds to build,
+// and from 256 pixels on it exceeds a quarter of this machine's memory (BENCHMARKS.md, "CT at
+// scale"); so `CtProjector::automatic` computes on the fly on the CPU. On other devices it stores the matrix on first use when it fits
 // the memory budget (set_operator_memory_budget, the CLI's --operator-memory) and multiplies with
 // torch's sparse product on that device; beyond the budget it computes the same weights on the
 // fly with tensor operations there (gathers for A, index_add for A^T, rays in chunks).
