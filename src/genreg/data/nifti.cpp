@@ -23,6 +23,8 @@ std::vector<MedicalSlice> read_nifti(const std::string& path) {
   require(image->ndim <= 3 || image->nt <= 1, path, ": a NIfTI time series (", image->nt,
           " volumes); genreg reads one volume per file");
   const int64_t count = nx * ny * nz;
+  require(static_cast<int64_t>(image->nvox) >= count, path, ": NIfTI image holds ", image->nvox,
+          " voxels, fewer than its dimensions ", nx, "x", ny, "x", nz);
   torch::ScalarType type;
   switch (image->datatype) {
     case DT_UINT8:
