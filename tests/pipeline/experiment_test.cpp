@@ -11,8 +11,10 @@
 #include "genreg/data/dataset.h"
 #include "genreg/models/checkpoint.h"
 #include "genreg/operators/measurements.h"
+#include "genreg/pipeline/experiment_runner.h"
 #include "genreg/pipeline/operator_shift.h"
 #include "genreg/solvers/classical_methods.h"
+#include "test_support.h"
 
 namespace genreg {
 namespace {
@@ -261,4 +263,49 @@ TEST(ExperimentMethodRun, SearchesASettingGridWithLambda) {
 }
 
 }  // namespace
+}  // namespace genreg
+
+namespace genreg {
+
+// A CT experiment as data: phantoms at a size of the spec's choosing, CT photon noise, FBP and TV
+// (weighted least squares) chosen on validation images; TV beats FBP, and the files say the noise.
+TEST(ExperimentSpec, CtExperimentsTakeANoiseModelAndAnImageSize) {
+  const nlohmann::json spec = {
+      {"id", "ct-tiny"},
+      {"dataset", "ct-phantom"},
+      {"size", 48},
+      {"operator", "ct:parallel,views=90"},
+      {"noise", "ct:4096"},
+      {"validation", "0:2"},
+      {"report", "2:6"},
+      {"methods",
+       {{{"method", "fbp"}, {"settings", {{"filter", "hann"}}}},
+        {{"method", "tv"}, {"grid", {{"lambda", "3e2:3e3:2"}}}, {"settings", {{"iterations", 100}}}}}}};
+  const auto s = parse_experiment_spec(spec, "ct-tiny.json");
+  EXPECT_EQ(s.image_size, (std::vector<int64_t>{48, 48}));
+  EXPECT_EQ(experiment_noise(s).str(), "ct:4096");
+  testing::TempDir dir;
+  ExperimentArgs args;
+  args.out = dir / "ct";
+  std::ostringstream log;
+  const auto document = run_experiment(s, args, log);
+  EXPECT_EQ(document.at("settings").at("noise"), "ct:4096");
+  const auto& methods = document.at("results").at("methods");
+  ASSERT_EQ(methods.size(), 2u);
+  const double fbp = methods[0].at("metrics").at("psnr").at("mean").get<double>();
+  const double tv = methods[1].at("metrics").at("psnr").at("mean").get<double>();
+  EXPECT_GT(fbp, 25.0);
+  EXPECT_GT(tv, fbp) << log.str();
+  // Refusals: both sigma and noise, a size for a dataset without one, conditional models.
+  auto bad = spec;
+  bad["sigma"] = 0.1;
+  EXPECT_THROW(parse_experiment_spec(bad, "b.json"), Error);
+  bad = spec;
+  bad["dataset"] = "mnist";
+  EXPECT_THROW(parse_experiment_spec(bad, "b.json"), Error);
+  bad = spec;
+  bad["methods"].push_back({{"method", "postprocess"}, {"models", {"postprocess"}}});
+  EXPECT_THROW(parse_experiment_spec(bad, "b.json"), Error);
+}
+
 }  // namespace genreg

@@ -9,6 +9,7 @@
 
 #include "genreg/core/error.h"
 #include "genreg/core/source_dir.h"
+#include "genreg/data/dataset.h"
 #include "genreg/io/atomic_file.h"
 #include "genreg/io/number_format.h"
 #include "genreg/models/model_registry.h"
@@ -147,11 +148,15 @@ std::vector<ExperimentMethod> parse_methods(const nlohmann::json& entry, const s
 
 }  // namespace
 
+NoiseModel experiment_noise(const ExperimentSpec& spec) {
+  return spec.noise.empty() ? NoiseModel::parse(std::to_string(spec.sigma)) : NoiseModel::parse(spec.noise);
+}
+
 ExperimentSpec parse_experiment_spec(const nlohmann::json& j, const std::string& source) {
   check_keys(j,
-             {"id", "description", "dataset", "train_dataset", "operator", "sigma", "latent_dim",
-              "validation", "report", "restarts", "training", "conditions", "model_operator", "model_sigma",
-              "methods", "paper", "notes"},
+             {"id", "description", "dataset", "train_dataset", "operator", "sigma", "noise", "size",
+              "latent_dim", "validation", "report", "restarts", "training", "conditions", "model_operator",
+              "model_sigma", "methods", "paper", "notes"},
              source);
   ExperimentSpec s;
   s.source = source;
@@ -164,6 +169,23 @@ ExperimentSpec parse_experiment_spec(const nlohmann::json& j, const std::string&
           ": an experiment needs \"id\", \"dataset\" and \"operator\"");
   s.sigma = value_of<double>(j, "sigma", s.sigma, source);
   require(std::isfinite(s.sigma) && s.sigma >= 0, source, ": sigma must be finite and non-negative");
+  s.noise = value_of<std::string>(j, "noise", "", source);
+  if (!s.noise.empty()) {
+    require(!j.contains("sigma"), source, ": give \"sigma\" (Gaussian) or \"noise\", not both");
+    try {
+      s.noise = NoiseModel::parse(s.noise).str();
+    } catch (const Error& e) {
+      fail(source, ": ", e.what());
+    }
+  }
+  if (j.contains("size")) {
+    const auto& size = j.at("size");
+    s.image_size = size.is_array() ? value_of<std::vector<int64_t>>(j, "size", {}, source)
+                                   : std::vector<int64_t>(2, value_of<int64_t>(j, "size", 0, source));
+    require(s.image_size.size() == 2 && s.image_size[0] >= 8 && s.image_size[1] >= 8 &&
+                s.image_size[0] <= 4096 && s.image_size[1] <= 4096,
+            source, ": size must be N or [H, W] with sides in 8..4096");
+  }
   s.latent_dim = value_of<int64_t>(j, "latent_dim", s.latent_dim, source);
   s.validation = value_of<std::string>(j, "validation", s.validation, source);
   s.report = value_of<std::string>(j, "report", s.report, source);
@@ -213,6 +235,18 @@ ExperimentSpec parse_experiment_spec(const nlohmann::json& j, const std::string&
                                                        : s.conditional_models;
     if (std::find(kinds.begin(), kinds.end(), m.model) == kinds.end()) kinds.push_back(m.model);
   }
+  // Conditional models are trained and named for a Gaussian level (conditional_model_file).
+  require(s.noise.empty() || s.conditional_models.empty(), source, ": conditional models (",
+          s.conditional_models.empty() ? "" : s.conditional_models.front(),
+          ") are trained for Gaussian noise "
+          "in experiments; train one for ",
+          s.noise, " with genreg train --noise and run it with genreg reconstruct");
+  if (!s.image_size.empty())
+    for (const auto& d : {s.dataset, s.train_dataset})
+      require(dataset_takes_size(d), source,
+              ": \"size\" is for datasets that take one (phantoms, folders, DICOM, "
+              "NIfTI), not ",
+              d);
   if (j.contains("paper")) {
     check_keys(
         j.at("paper"),
@@ -422,8 +456,12 @@ std::string experiment_markdown(const ExperimentSpec& spec, const std::vector<Me
   };
   md << "## " << spec.id << ": " << spec.description << "\n\n"
      << "Ground truth: `" << spec.dataset << "` test images " << spec.report << "; parameters chosen by mean "
-     << "PSNR on test images " << spec.validation << "; operator `" << spec.operator_spec << "`, sigma "
-     << spec.sigma << ". Mean +- std over the report images. The paper's standard deviations are given "
+     << "PSNR on test images " << spec.validation << "; operator `" << spec.operator_spec << "`, ";
+  if (spec.noise.empty())
+    md << "sigma " << spec.sigma;
+  else
+    md << "noise " << spec.noise;
+  md << ". Mean +- std over the report images. The paper's standard deviations are given "
      << "where its Table 1 states them.\n";
   table("psnr_paper", 2, true);
   table("psnr", 2, false);

@@ -14,6 +14,7 @@
 #include "genreg/distributed/process_group.h"
 #include "genreg/eval/metrics.h"
 #include "genreg/models/generator.h"
+#include "genreg/operators/noise.h"
 #include "genreg/pipeline/method_run.h"
 #include "genreg/solvers/method_registry.h"
 
@@ -58,6 +59,12 @@ struct ExperimentSpec {
   std::string train_dataset;  // the models' training data
   std::string operator_spec;
   double sigma = 0.1;
+  // Another noise model than Gaussian sigma (NoiseModel::parse: "ct:4096", "poisson:1000"); empty:
+  // Gaussian of standard deviation sigma.
+  std::string noise;
+  // Image size {H, W} of datasets that take one (dataset_takes_size: phantoms, folders, DICOM,
+  // NIfTI); {}: the dataset's own.
+  std::vector<int64_t> image_size;
   int64_t latent_dim = 8;
   std::string validation = "0:20", report = "100:200";  // test indices
   // Model kinds by role, in order of first use by the methods (the tables' generator columns).
@@ -87,6 +94,9 @@ struct ExperimentSpec {
   std::map<std::string, int64_t> train_epochs;
   std::string source;  // the file it was read from
 };
+
+// The noise the experiment simulates: `noise` when given, else Gaussian `sigma`.
+NoiseModel experiment_noise(const ExperimentSpec& spec);
 
 // The file name of a conditional model trained for `operator_spec` at noise `sigma`:
 // "cfm-cs150-sigma0.1.pt" (a conditional model is tied to its acquisition).

@@ -114,11 +114,12 @@ ModelPtr obtain_model(const ExperimentSpec& spec, const std::string& kind, const
                                                : conditional                 ? "conditional"
                                                                              : "diffusion");
     path = (folder / file).string();
-    auto train_options = DatasetOptions().split("train");
+    auto train_options = DatasetOptions().split("train").image_size(spec.image_size);
     if (!spec.train_indices.empty()) train_options.range(IndexRange::parse(spec.train_indices));
     const auto train = load_dataset(spec.train_dataset, train_options);
-    const auto test =
-        load_dataset(spec.train_dataset, DatasetOptions().split("test").range(IndexRange::parse("0:2000")));
+    const auto test = load_dataset(
+        spec.train_dataset,
+        DatasetOptions().split("test").range(IndexRange::parse("0:2000")).image_size(spec.image_size));
     auto options = default_train_options(kind);
     options
         .epochs(a.epochs > 0                        ? a.epochs
@@ -323,6 +324,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                             {"denoisers", nlohmann::json::object()},
                             {"diffusion_models", nlohmann::json::object()},
                             {"conditional_models", nlohmann::json::object()}};
+  if (!spec.noise.empty()) summary["noise"] = spec.noise;
+  if (!spec.image_size.empty()) summary["size"] = spec.image_size;
 
   // 1. The ground truth: test images up to the end of the later range.
   const auto validation_range = IndexRange::parse(spec.validation);
@@ -332,7 +335,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
           "validation and report ranges must be non-empty and have an end");
   require(validation_range.stop <= report_range.start || report_range.stop <= validation_range.start,
           "the validation images ", spec.validation, " overlap the report images ", spec.report);
-  const auto data = load_dataset(spec.dataset, DatasetOptions().split("test").range(IndexRange{0, stop}));
+  const auto data = load_dataset(
+      spec.dataset, DatasetOptions().split("test").range(IndexRange{0, stop}).image_size(spec.image_size));
 
   // 2. Generators and denoisers.
   std::map<std::string, ModelPtr> models;
@@ -356,8 +360,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   const double training_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
   // 3. Measurements of the validation and report images (one file, positions by test index).
-  auto m =
-      simulate_measurements(data, spec.operator_spec, NoiseModel::parse(std::to_string(spec.sigma)), a.seed);
+  auto m = simulate_measurements(data, spec.operator_spec, experiment_noise(spec), a.seed);
   if (root) save_measurements((fs::path(a.out) / "measurements.pt").string(), m);
   m.y = m.y.to(a.device);
   m.x_true = m.x_true.to(a.device);
@@ -370,7 +373,7 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   const auto solved = m.select(used.to(m.y.device()));
   const auto validation_rows = torch::searchsorted(used, validation);
   os << "measurements: " << spec.operator_spec << " of " << spec.dataset << " test images " << spec.validation
-     << " (validation) and " << spec.report << " (report), sigma " << spec.sigma << "\n";
+     << " (validation) and " << spec.report << " (report), noise " << experiment_noise(spec).str() << "\n";
 
   // 4. Methods.
   ExperimentRunOptions run;
@@ -393,6 +396,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
                                {"validation", spec.validation},
                                {"report", spec.report},
                                {"seed", a.seed}};
+    if (!spec.noise.empty()) settings["noise"] = spec.noise;
+    if (!spec.image_size.empty()) settings["size"] = spec.image_size;
     if (method.learned() && MethodRegistry::instance().at(method.method).reads("samples"))
       settings["calibration"] = "split conformal, 90%, validation support";
     if (method.learned()) {
@@ -596,8 +601,8 @@ nlohmann::json run_experiment(const ExperimentSpec& spec_in, const ExperimentArg
   html.write((fs::path(a.out) / "report.html").string());
   auto document =
       results_document(a.command, summary,
-                       {"experiment", "description", "dataset", "train_dataset", "operator", "sigma",
-                        "validation", "report", "restarts", "iterations", "seed", "device"},
+                       {"experiment", "description", "dataset", "train_dataset", "operator", "sigma", "noise",
+                        "size", "validation", "report", "restarts", "iterations", "seed", "device"},
                        seconds, a.out);
   write_results_file(a.out, document);
   os << "\n"
