@@ -45,28 +45,21 @@ void bind_data(py::module_& m) {
     }
     return out;
   };
-  m.def(
-      "read_dicom",
-      [slices](const std::string& path) {
-        std::vector<MedicalSlice> read;
-        {
-          py::gil_scoped_release release;
-          read = read_dicom(path);
-        }
-        return slices(read);
-      },
-      py::arg("path"));
-  m.def(
-      "read_nifti",
-      [slices](const std::string& path) {
-        std::vector<MedicalSlice> read;
-        {
-          py::gil_scoped_release release;
-          read = read_nifti(path);
-        }
-        return slices(read);
-      },
-      py::arg("path"));
+  using SliceReader = std::vector<MedicalSlice> (*)(const std::string&);
+  for (const auto& [name, reader] : {std::pair<const char*, SliceReader>{"read_dicom", &read_dicom},
+                                     std::pair<const char*, SliceReader>{"read_nifti", &read_nifti}}) {
+    m.def(
+        name,
+        [slices, reader = reader](const std::string& path) {
+          std::vector<MedicalSlice> read;
+          {
+            py::gil_scoped_release release;
+            read = reader(path);
+          }
+          return slices(read);
+        },
+        py::arg("path"));
+  }
   m.def(
       "add_noise",
       [](const torch::Tensor& clean, const std::string& noise, uint64_t seed) {

@@ -43,6 +43,19 @@ long value_or(DcmDataset* d, const DcmTagKey& tag, long fallback) {
   return d->findAndGetSint32(tag, s).good() ? s : fallback;
 }
 
+// The modality LUT of pydicom's apply_modality_lut: raw * slope + intercept, signed values
+// (PixelRepresentation 1) sign-extended from their `stored` bits.
+template <typename T>
+void modality_values(const T* data, int64_t count, bool is_signed, long stored, double slope,
+                     double intercept, double* out) {
+  const int64_t shift = 64 - stored;
+  for (int64_t i = 0; i < count; ++i) {
+    const auto bits = static_cast<uint64_t>(data[i]);
+    const int64_t raw = is_signed ? static_cast<int64_t>(bits << shift) >> shift : static_cast<int64_t>(bits);
+    out[i] = raw * slope + intercept;
+  }
+}
+
 }  // namespace
 
 std::vector<MedicalSlice> read_dicom(const std::string& path) {
@@ -70,6 +83,8 @@ std::vector<MedicalSlice> read_dicom(const std::string& path) {
   require(rows > 0 && cols > 0, path, ": no image size (Rows/Columns)");
   require(samples == 1, path, ": ", samples, " samples per pixel (colour); genreg reads greyscale slices");
   require(allocated == 8 || allocated == 16, path, ": ", allocated, " bits allocated; genreg reads 8 or 16");
+  require(stored >= 1 && stored <= allocated, path, ": ", stored, " bits stored of ", allocated,
+          " allocated");
   const double slope = value_or<double>(d, DCM_RescaleSlope, 1.0);
   const double intercept = value_or<double>(d, DCM_RescaleIntercept, 0.0);
   OFString modality;
@@ -82,31 +97,22 @@ std::vector<MedicalSlice> read_dicom(const std::string& path) {
   const int64_t count = static_cast<int64_t>(rows) * cols;
   auto values = torch::empty({frames, rows, cols}, torch::kFloat64);
   double* out = values.data_ptr<double>();
-  // Signed values with fewer bits stored than allocated are sign-extended from the stored bits.
-  const int64_t shift = 64 - stored;
+  const auto check_length = [&](OFCondition got, const void* data, unsigned long length) {
+    require(got.good() && data != nullptr && length >= static_cast<unsigned long>(count * frames), path,
+            ": pixel data shorter than ", frames, " x ", rows, " x ", cols, " (truncated?)");
+  };
   if (allocated == 16) {
     const Uint16* data = nullptr;
     unsigned long length = 0;
-    status = d->findAndGetUint16Array(DCM_PixelData, data, &length);
-    require(status.good() && data != nullptr && length >= static_cast<unsigned long>(count * frames), path,
-            ": pixel data shorter than ", frames, " x ", rows, " x ", cols, " (truncated?)");
-    for (int64_t i = 0; i < count * frames; ++i) {
-      const int64_t raw = representation == 1
-                              ? (static_cast<int64_t>(static_cast<uint64_t>(data[i]) << shift) >> shift)
-                              : static_cast<int64_t>(data[i]);
-      out[i] = raw * slope + intercept;
-    }
+    const auto got = d->findAndGetUint16Array(DCM_PixelData, data, &length);
+    check_length(got, data, length);
+    modality_values(data, count * frames, representation == 1, stored, slope, intercept, out);
   } else {
     const Uint8* data = nullptr;
     unsigned long length = 0;
-    status = d->findAndGetUint8Array(DCM_PixelData, data, &length);
-    require(status.good() && data != nullptr && length >= static_cast<unsigned long>(count * frames), path,
-            ": pixel data shorter than ", frames, " x ", rows, " x ", cols, " (truncated?)");
-    for (int64_t i = 0; i < count * frames; ++i) {
-      const int64_t raw = representation == 1 ? static_cast<int64_t>(static_cast<int8_t>(data[i]))
-                                              : static_cast<int64_t>(data[i]);
-      out[i] = raw * slope + intercept;
-    }
+    const auto got = d->findAndGetUint8Array(DCM_PixelData, data, &length);
+    check_length(got, data, length);
+    modality_values(data, count * frames, representation == 1, stored, slope, intercept, out);
   }
   std::vector<MedicalSlice> slices;
   for (long f = 0; f < frames; ++f) slices.push_back({path, modality.c_str(), values[f].clone(), spacing});
