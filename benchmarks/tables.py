@@ -111,7 +111,20 @@ def ct_scale_table(document):
     return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
 
 
-KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table}
+def reconstruction_table(document):
+    """One `genreg reconstruct` run (benchmarks/record): the method, its settings, the metrics."""
+    settings, results = document["settings"], document["results"]
+    given = ", ".join(f"{k} {v}" for k, v in sorted(results.get("settings", {}).items())) or "-"
+    lam = results.get("lambda")
+    lam_text = "-" if lam is None else (f"{lam['mean']:.4g}" if isinstance(lam, dict) else f"{lam:.4g}")
+    rows = ["| method | operator | images | settings | lambda | psnr | ssim | seconds |", "|---|---|---|---|---|---|---|---|",
+            f"| {settings['method']} | `{settings['operator']}` | {settings['count']} | {given} | {lam_text} "
+            f"| {mean_std(results['metrics'], 'psnr', 2)} | {mean_std(results['metrics'], 'ssim', 3)} "
+            f"| {document['seconds']:.1f} |"]
+    return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
+
+
+KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "reconstruction": reconstruction_table}
 
 
 def render(kind, name):
