@@ -28,17 +28,6 @@ int64_t default_ct_detectors(const ImageGrid& grid) {
   return 2 * static_cast<int64_t>(std::ceil(grid.radius() / grid.pixel_size - 1e-9)) + 1;
 }
 
-namespace {
-std::string spec_number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-std::string spec_degrees(double radians) {
-  return spec_number(std::llround(radians * 180.0 / M_PI * 1e6) / 1e6);
-}
-}  // namespace
-
 // ---- parallel beams ----
 
 ParallelBeamCtGeometry::ParallelBeamCtGeometry(ImageGrid grid, int64_t views, int64_t detectors, double start,

@@ -17,12 +17,6 @@
 namespace genreg {
 namespace {
 
-std::string format_number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 uint64_t seed_of(const OperatorSpec& spec) {
   const int64_t seed = spec.integer("seed", 0);
   require(seed >= 0, "operator seed must be non-negative in '", spec.text, "'");
@@ -38,7 +32,7 @@ OperatorPtr make_blur(const OperatorSpec& spec, int64_t height, int64_t width) {
   if (kind == "gauss" || kind == "gauss5") {
     const int64_t size = spec.integer("size", 5);
     const double sigma = spec.number("sigma", 1.0);
-    std::string canonical = "blur:gauss,size=" + std::to_string(size) + ",sigma=" + format_number(sigma);
+    std::string canonical = "blur:gauss,size=" + std::to_string(size) + ",sigma=" + spec_number(sigma);
     if (size == 5 && sigma == 1.0) canonical = "blur:gauss5";
     return std::make_shared<Convolution>(height, width, gaussian_kernel(size, sigma), canonical);
   }
@@ -46,7 +40,7 @@ OperatorPtr make_blur(const OperatorSpec& spec, int64_t height, int64_t width) {
     const double length = spec.number("length", 9.0), angle = spec.number("angle", 20.0);
     return std::make_shared<Convolution>(
         height, width, motion_kernel(length, angle),
-        "blur:motion,length=" + format_number(length) + ",angle=" + format_number(angle));
+        "blur:motion,length=" + spec_number(length) + ",angle=" + spec_number(angle));
   }
   if (kind == "file") {
     require(spec.has("file"), "blur:file needs file=KERNEL.npy");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "genreg/core/error.h"
 
@@ -25,6 +26,16 @@ int64_t parse_integer(const std::string& text, const std::string& what) {
   } catch (const std::exception&) {
   }
   fail("bad integer '", text, "' in ", what);
+}
+
+std::string spec_number(double value) {
+  std::ostringstream s;
+  s << value;
+  return s.str();
+}
+
+std::string spec_degrees(double radians) {
+  return spec_number(std::llround(radians * 180.0 / M_PI * 1e6) / 1e6);
 }
 
 OperatorSpec OperatorSpec::parse(const std::string& text) {

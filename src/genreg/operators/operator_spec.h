@@ -26,4 +26,9 @@ struct OperatorSpec {
 double parse_number(const std::string& text, const std::string& what);
 int64_t parse_integer(const std::string& text, const std::string& what);
 
+// Numbers as canonical specs write them: the shortest stream form ("0.595", "20"), and an angle in
+// radians as degrees rounded to 1e-6 ("120").
+std::string spec_number(double value);
+std::string spec_degrees(double radians);
+
 }  // namespace genreg

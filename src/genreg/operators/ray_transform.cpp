@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "genreg/core/error.h"
+#include "genreg/operators/operator_spec.h"
 #include "genreg/operators/sparse_matrix.h"
 
 namespace genreg {
@@ -115,12 +116,6 @@ std::shared_ptr<const RayTransform::Matrices> cached_matrices(const ParallelBeam
   return m;
 }
 
-std::string degrees(double radians) {
-  std::ostringstream s;
-  s << std::llround(radians * 180.0 / M_PI * 1e6) / 1e6;
-  return s.str();
-}
-
 }  // namespace
 
 RayTransform::RayTransform(const ParallelBeamGeometry& geometry, bool normalise)
@@ -142,7 +137,8 @@ std::string RayTransform::spec() const {
   const bool full = std::abs(geometry_.angle_start) < 1e-12 && std::abs(geometry_.angle_end - M_PI) < 1e-12;
   std::vector<std::string> items;
   if (geometry_.angles != defaults.angles) items.push_back("angles=" + std::to_string(geometry_.angles));
-  if (!full) items.push_back("range=" + degrees(geometry_.angle_start) + ":" + degrees(geometry_.angle_end));
+  if (!full)
+    items.push_back("range=" + spec_degrees(geometry_.angle_start) + ":" + spec_degrees(geometry_.angle_end));
   if (geometry_.detectors != defaults.detectors)
     items.push_back("detectors=" + std::to_string(geometry_.detectors));
   if (!normalise_) items.push_back("normalise=0");
