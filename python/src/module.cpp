@@ -4,8 +4,8 @@
 #include <c10/util/Exception.h>
 
 #include "bindings.h"
-#include "genreg/core/provenance.h"
 #include "genreg/core/error.h"
+#include "genreg/core/provenance.h"
 #include "genreg/core/runtime.h"
 #include "genreg/core/source_dir.h"
 
@@ -32,7 +32,8 @@ PYBIND11_MODULE(_genreg, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const genreg::Error& e) {
-      error(e.what());
+      // PyErr_SetString on the exception type: pybind11 3 deprecates calling the exception object.
+      PyErr_SetString(error.ptr(), e.what());
     } catch (const c10::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what_without_backtrace());
     }

@@ -15,7 +15,7 @@ def test_checkpoint_survives_torch_load_and_torch_save(tmp_path, models_dir, dig
     # A genreg checkpoint is a torch pickle of a dict; PyTorch's own writer (SETITEM opcodes that
     # LibTorch 1.13's reader lacks) must give a file genreg still loads, with the same network.
     source = models_dir / "mnist" / "drunet.pt"
-    d = torch.load(source)
+    d = torch.load(source, weights_only=False)  # genreg's own pickle (torch::save)
     assert d["kind"] == "drunet" and isinstance(d["weights"], dict)
     copy = tmp_path / "copy.pt"
     torch.save(d, copy)
@@ -38,7 +38,7 @@ def test_weights_edited_in_python_come_back(tmp_path, models_dir):
     assert again.state_dict()[name].equal(state[name])
     # Edited through torch.load / torch.save directly: the stored checksum no longer matches, and
     # the message says what to do; without the checksum the file loads with the edit.
-    d = torch.load(models_dir / "mnist" / "vae.pt")
+    d = torch.load(models_dir / "mnist" / "vae.pt", weights_only=False)
     d["weights"][name] = d["weights"][name] + 0.5
     torch.save(d, tmp_path / "raw.pt")
     if "content_hash" in d:

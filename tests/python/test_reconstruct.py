@@ -58,7 +58,7 @@ def test_python_and_program_agree_on_the_same_measurements(tmp_path, digits, mod
     m = tmp_path / "m.pt"
     genreg.run("simulate", dataset="mnist", split="test", indices="0:12", operator="cs:150", noise=0.1,
                out=m, progress=None)
-    loaded = torch.load(m)  # a genreg measurement file is a torch pickle of a dict
+    loaded = torch.load(m, weights_only=False)  # a genreg measurement file is a torch pickle of a dict
     y = loaded["y"]
     vae = genreg.load_model(models_dir / "mnist" / "vae.pt")
     r = genreg.reconstruct(y, op, "hard", sigma=0.1, model=vae, lam=0.1, restarts=2)
@@ -68,7 +68,10 @@ def test_python_and_program_agree_on_the_same_measurements(tmp_path, digits, mod
                          check=True, capture_output=True, text=True)
     program = json.loads(out.stdout)
     x = torch.from_numpy(__import__("numpy").load(tmp_path / "r" / "reconstructions.npy"))
-    torch.testing.assert_close(r.x.reshape(x.shape), x, rtol=1e-4, atol=1e-4)
+    # The same code on the same data, but not bit for bit with PyPI's torch 2.15 (its MKL BLAS need not
+    # round alike in two processes): 2 restarts of a nonconvex solve amplified that to 7e-4 at most
+    # (Debian's 1.13 agrees within 1e-4). A different lambda or restart count moves pixels by ~1e-1.
+    torch.testing.assert_close(r.x.reshape(x.shape), x, rtol=0, atol=2e-3)
     assert program["command"] == "reconstruct" and program["results"]["lambda"] == 0.1
 
 

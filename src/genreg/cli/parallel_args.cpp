@@ -24,10 +24,13 @@ void ParallelArgs::add_to(CLI::App* command, const std::string& what) {
 bool ParallelArgs::launch_or_join(const CLI::App& command, Context& ctx) {
   const auto environment = DistributedOptions::from_environment();
   if (nproc > 1 && !environment) {
-    require(ProcessGroup::available(), "--nproc needs a genreg built with Gloo (Debian: libgloo-dev)");
+    // The host first: inside Python no build could start copies of itself.
     require(ctx.can_start_ranks(),
             "--nproc starts copies of the genreg program, which this host is not; run the genreg program, "
             "or start this one under torchrun (each copy then joins the group)");
+    require(ProcessGroup::available(),
+            "--nproc needs a genreg built with Gloo's headers beside its LibTorch (Debian's libtorch-dev and "
+            "libgloo-dev; PyPI's torch ships none)");
     LocalLaunchOptions launch;
     launch.nproc = nproc;
     launch.threads_per_rank = ctx.options().threads;

@@ -40,11 +40,13 @@ int64_t environment_integer(const char* name, int64_t fallback, int64_t low, int
   return value;
 }
 
+#if GENREG_HAVE_GLOO
 // The first line of a message (c10d's carry a location and a stack trace after it).
 std::string first_line(const std::string& message) {
   const auto end = message.find('\n');
   return end == std::string::npos ? message : message.substr(0, end);
 }
+#endif
 
 }  // namespace
 

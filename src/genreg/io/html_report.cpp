@@ -31,7 +31,9 @@ std::string html_escape(const std::string& text) {
 HtmlReport::HtmlReport(std::string title) : title_(std::move(title)) {}
 
 HtmlReport& HtmlReport::heading(const std::string& text, int level) {
-  const std::string tag = "h" + std::to_string(std::min(std::max(level, 1), 6));
+  // Built character by character: GCC 12's -Wstringop-overflow misreads `"h" + std::to_string(n)` in
+  // C++20 mode (LibTorch 2.x builds), GCC bug 105651.
+  const std::string tag{'h', static_cast<char>('0' + std::min(std::max(level, 1), 6))};
   body_ += "<" + tag + ">" + html_escape(text) + "</" + tag + ">\n";
   return *this;
 }

@@ -1,0 +1,32 @@
+"""The peer benchmarks' quick modes (benchmarks/peers/), so that they do not rot: where the peer
+environment's libraries are installed (scripts/peers; scripts/check-libtorch runs this file there),
+skipped elsewhere."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def run_quick(script):
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peers" / script), "--quick"],
+                         capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_ct_peers_quick_runs_the_same_geometry_in_genreg_astra_and_odl():
+    pytest.importorskip("astra", reason="the ASTRA toolbox is not installed here (scripts/peers)")
+    pytest.importorskip("odl", reason="ODL is not installed here (scripts/peers)")
+    document = run_quick("ct_peers.py")
+    (row,) = document["results"]["rows"]
+    for peer in ("astra", "odl"):
+        assert row[peer]["sinogram_difference"] < 1e-4  # the script refuses more; this checks it measured
+        assert row[peer]["psnr"] > 30
+    # Unfiltered back-projection would score under 15 dB: every FBP here filters.
+    assert row["genreg_1"]["psnr"] > 30 and abs(row["genreg_1"]["psnr"] - row["genreg_2"]["psnr"]) < 1e-6
+    assert document["provenance"]["commit"] and document["versions"]["astra-toolbox"]
