@@ -44,7 +44,10 @@ except ImportError as e:
 import genreg  # noqa: E402
 
 FIELD_OF_VIEW = 0.26  # metres, genreg's ImageGrid
-AGREEMENT = 1e-4  # the largest sinogram difference accepted, relative to the sinogram's largest value
+# The largest sinogram difference accepted, relative to the sinogram's largest value: ASTRA computes in
+# float32 (geometry included), which gave 2e-5 at 64 px growing to 2e-4 at 256 px; a flipped detector
+# or mirrored image gave 0.55-0.66 at 64 px.
+AGREEMENT = 1e-3
 
 
 def views_for(n):

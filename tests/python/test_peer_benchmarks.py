@@ -25,7 +25,7 @@ def test_ct_peers_quick_runs_the_same_geometry_in_genreg_astra_and_odl():
     document = run_quick("ct_peers.py")
     (row,) = document["results"]["rows"]
     for peer in ("astra", "odl"):
-        assert row[peer]["sinogram_difference"] < 1e-4  # the script refuses more; this checks it measured
+        assert row[peer]["sinogram_difference"] < 1e-4  # measured 2e-5 at 64 px (the script refuses 1e-3)
         assert row[peer]["psnr"] > 30
     # Unfiltered back-projection would score under 15 dB: every FBP here filters.
     assert row["genreg_1"]["psnr"] > 30 and abs(row["genreg_1"]["psnr"] - row["genreg_2"]["psnr"]) < 1e-6
