@@ -38,8 +38,8 @@ def provenance_line(document):
     p = document.get("provenance", {})
     machine = p.get("machine", {})
     argv = p.get("argv", [])
-    if argv and argv[0].endswith(".py"):  # a benchmark script run by Debian's python3
-        command = " ".join(["/usr/bin/python3"] + argv)
+    if argv and argv[0].endswith(".py"):  # a benchmark script, with the interpreter that ran it
+        command = document.get("command") or " ".join(["/usr/bin/python3"] + argv)
     else:
         command = " ".join(["genreg"] + argv[1:]) if argv else document.get("command", "?")
     return (f"Recorded {p.get('date', '?')} at commit {p.get('commit', '?')[:12]} on {machine.get('cpu', '?')} "
@@ -111,6 +111,30 @@ def ct_scale_table(document):
     return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
 
 
+def ct_peers_table(document):
+    """genreg's CT projector and FBP against ASTRA's and ODL's, same geometry (benchmarks/peers/ct_peers.py)."""
+    def ms(seconds):
+        return f"{1000 * seconds:.1f}"
+
+    def both(result):
+        return result["forward"] + result["adjoint"]
+
+    rows = ["| pixels | views x bins | A + A^T per slice, ms: genreg 2 / 1 threads | ASTRA | ODL "
+            "| FBP per slice, ms: genreg 2 / 1 threads | ASTRA | ODL | FBP PSNR dB: genreg / ASTRA / ODL "
+            "| genreg 1 thread vs ASTRA: A + A^T, FBP | sinogram difference: ASTRA, ODL |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in document["results"]["rows"]:
+        g2, g1, astra, odl = row["genreg_2"], row["genreg_1"], row["astra"], row["odl"]
+        rows.append(f"| {row['size']} | {row['views']} x {row['detectors']} | {ms(both(g2))} / {ms(both(g1))} "
+                    f"| {ms(both(astra))} | {ms(both(odl))} | {ms(g2['fbp'])} / {ms(g1['fbp'])} | {ms(astra['fbp'])} "
+                    f"| {ms(odl['fbp'])} | {g1['psnr']:.2f} / {astra['psnr']:.2f} / {odl['psnr']:.2f} "
+                    f"| {both(astra) / both(g1):.1f}x, {astra['fbp'] / g1['fbp']:.1f}x "
+                    f"| {astra['sinogram_difference']:.0e}, {odl['sinogram_difference']:.0e} |")
+    versions = document.get("versions", {})
+    return ("\n".join(rows) + "\n\n" + provenance_line(document) + " Versions: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".\n")
+
+
 def reconstruction_table(document):
     """One `genreg reconstruct` run (benchmarks/record): the method, its settings, the metrics."""
     settings, results = document["settings"], document["results"]
@@ -124,7 +148,8 @@ def reconstruction_table(document):
     return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
 
 
-KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "reconstruction": reconstruction_table}
+KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table,
+         "reconstruction": reconstruction_table}
 
 
 def render(kind, name):
