@@ -135,6 +135,22 @@ def ct_peers_table(document):
             + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".\n")
 
 
+def pnp_peers_table(document):
+    """genreg's pnp-hqs against deepinv's HQS, same network and iterations (benchmarks/peers/pnp_peers.py)."""
+    rows = ["| experiment | operator, sigma | lambda | images | s per image: genreg / deepinv | genreg's speed-up "
+            "| psnr dB: genreg / deepinv | largest pixel difference |",
+            "|---|---|---|---|---|---|---|---|"]
+    for row in document["results"]["rows"]:
+        g, d = row["genreg"], row["deepinv"]
+        rows.append(f"| {row['experiment']} | {row['operator']}, {row['sigma']} | {row['lambda']} | {row['images']} "
+                    f"| {g['seconds_per_image']:.3f} / {d['seconds_per_image']:.3f} "
+                    f"| {d['seconds_per_image'] / g['seconds_per_image']:.1f}x | {g['psnr']:.2f} / {d['psnr']:.2f} "
+                    f"| {row['max_difference']:.0e} |")
+    versions = document.get("versions", {})
+    return ("\n".join(rows) + "\n\n" + provenance_line(document) + f" {document.get('threads', '?')} threads each. "
+            "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".\n")
+
+
 def reconstruction_table(document):
     """One `genreg reconstruct` run (benchmarks/record): the method, its settings, the metrics."""
     settings, results = document["settings"], document["results"]
@@ -148,7 +164,7 @@ def reconstruction_table(document):
     return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
 
 
-KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table,
+KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table, "pnp-peers": pnp_peers_table,
          "reconstruction": reconstruction_table}
 
 

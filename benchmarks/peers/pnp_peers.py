@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Plug-and-play side by side with deepinv (issue #35; BENCHMARKS.md "Plug-and-play: genreg and
+deepinv"): genreg's `pnp-hqs` against deepinv's HQS iterator (the algorithm of its DPIR class) with
+the same DRUNet, schedule, steps, start and data, in one process of the peer environment.
+
+The same algorithm, term by term. genreg's pnp-hqs with lambda and K = 8 iterations:
+    x_k = argmin ||A x - y||^2 / (2 sigma^2) + lambda / (2 s_k^2) ||x - z_{k-1}||^2,  z_k = clamp(D(x_k, s_k)),
+s_k geometric from 49/255 (DPIR's start) to sigma, z_0 = 0. deepinv: optim_builder("HQS") with its
+L2(sigma) data fidelity (1/(2 sigma^2) ||Ax - y||^2), stepsize gamma_k = s_k^2 / lambda, prior PnP of
+the same network followed by the same clamp to [0, 1], init 0, no early stop. The network is genreg's
+(docs/models/<dataset>/drunet.pt) seen through genreg.deepinv.Denoiser, so both sides evaluate the very
+same weights with the same LibTorch kernels (genreg is compiled against this environment's torch);
+the operator is genreg's through genreg.deepinv.Physics, whose prox_l2 deepinv solves by its conjugate
+gradients (100 iterations, relative tolerance 1e-6, genreg's settings), while genreg solves the prox
+in closed form where the operator has one (blur: FFT) and by conjugate gradients otherwise.
+
+    build/peers/bin/python benchmarks/peers/pnp_peers.py          # benchmarks/results/pnp-peers.json
+    build/peers/bin/python benchmarks/peers/pnp_peers.py --quick  # 2 images of one problem: a check
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+if os.environ.get("GENREG_PYTHON_DIR"):
+    sys.path.insert(0, os.environ["GENREG_PYTHON_DIR"])
+
+import torch  # noqa: E402
+
+try:
+    import deepinv as dinv
+except ImportError:
+    raise SystemExit("pnp_peers.py: deepinv is not installed here: run it with the peer environment's python "
+                     "(scripts/peers makes build/peers)")
+import genreg  # noqa: E402
+import genreg.deepinv  # noqa: E402
+
+ITERATIONS = 8
+START = 49.0 / 255.0
+# (experiment, dataset, size, operator, sigma, lambda): the experiments' settings; lambda where
+# their spec files' notes say pnp-hqs peaked.
+PROBLEMS = [("table1b", "shapes", 56, "tomo", 0.1, 0.1),
+            ("mnist-deblur", "mnist", 28, "blur:gauss5", 0.1, 0.3),
+            ("table1a", "mnist", 28, "cs:150", 0.1, 0.1)]
+
+
+class ClampedDenoiser(dinv.models.Denoiser):
+    """D then the projection onto [0, 1], as genreg's plug-and-play does with its box."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x, sigma, **kwargs):
+        return self.inner(x, sigma).clamp(0.0, 1.0)
+
+
+def schedule(sigma):
+    end = min(sigma, START)
+    return [float(torch.exp(torch.log(torch.tensor(START, dtype=torch.float64)) + k / (ITERATIONS - 1) *
+                            (torch.log(torch.tensor(end, dtype=torch.float64)) -
+                             torch.log(torch.tensor(START, dtype=torch.float64)))))
+            for k in range(ITERATIONS)]
+
+
+def timed(f):
+    start = time.perf_counter()
+    out = f()
+    return out, time.perf_counter() - start
+
+
+def run_problem(name, dataset, size, spec, sigma, lam, indices):
+    op = genreg.operator(spec, size)
+    x = genreg.load_dataset(dataset, split="test", indices=indices).images
+    y = genreg.simulate(x, op, sigma=sigma, seed=0)
+    model = genreg.load_model(str(ROOT / "docs" / "models" / dataset / "drunet.pt"), role="denoiser")
+
+    ours, ours_seconds = timed(lambda: genreg.reconstruct(y, op, "pnp-hqs", sigma=sigma, model=model, lam=lam,
+                                                          iterations=ITERATIONS, denoiser_sigma=START))
+    levels = schedule(sigma)
+    physics = genreg.deepinv.Physics(op, sigma=sigma, max_iter=100, tol=1e-6)
+    solver = dinv.optim.optim_builder(
+        iteration="HQS", prior=dinv.optim.PnP(denoiser=ClampedDenoiser(genreg.deepinv.Denoiser(model))),
+        data_fidelity=dinv.optim.L2(sigma=sigma), early_stop=False, max_iter=ITERATIONS,
+        params_algo={"stepsize": [s * s / lam for s in levels], "g_param": levels})
+    with torch.no_grad():
+        theirs, theirs_seconds = timed(lambda: solver(y, physics, init=torch.zeros_like(x)))
+    count = x.shape[0]
+    row = {"experiment": name, "dataset": dataset, "operator": spec, "sigma": sigma, "lambda": lam,
+           "images": indices, "iterations": ITERATIONS,
+           "genreg": {"seconds_per_image": ours_seconds / count, "psnr": float(genreg.psnr(ours.x, x).mean())},
+           "deepinv": {"seconds_per_image": theirs_seconds / count, "psnr": float(genreg.psnr(theirs, x).mean())},
+           "max_difference": float((ours.x - theirs).abs().max()),
+           "mean_difference": float((ours.x - theirs).abs().mean())}
+    print(f"  {name}: {row}", file=sys.stderr, flush=True)
+    return row
+
+
+def main():
+    quick = "--quick" in sys.argv
+    if not quick:
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        if dirty:
+            raise SystemExit("pnp_peers.py: uncommitted changes: commit first, so that the result names the code")
+    threads = torch.get_num_threads()
+    genreg._genreg.init_runtime(threads)
+    start = time.perf_counter()
+    provenance = json.loads(genreg._genreg.provenance(["benchmarks/peers/pnp_peers.py"] + sys.argv[1:]))
+    problems = PROBLEMS[:1] if quick else PROBLEMS
+    rows = [run_problem(*p, indices="100:102" if quick else "100:200") for p in problems]
+    document = {"command": "build/peers/bin/python benchmarks/peers/pnp_peers.py" + (" --quick" if quick else ""),
+                "recorded_by": "benchmarks/peers/pnp_peers.py", "provenance": provenance, "threads": threads,
+                "versions": {"torch": torch.__version__, "deepinv": dinv.__version__, "genreg": genreg.__version__},
+                "seconds": time.perf_counter() - start, "results": {"rows": rows}}
+    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
+    if quick:
+        print(text)
+        return
+    out = ROOT / "benchmarks" / "results" / "pnp-peers.json"
+    out.write_text(text)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
