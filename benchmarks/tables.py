@@ -137,12 +137,13 @@ def ct_peers_table(document):
 
 def pnp_peers_table(document):
     """genreg's pnp-hqs against deepinv's HQS, same network and iterations (benchmarks/peers/pnp_peers.py)."""
-    rows = ["| experiment | operator, sigma | lambda | iterations | images | s per image: genreg / deepinv "
+    rows = ["| experiment | operator, sigma | deepinv's physics | lambda | iterations | images | s per image: genreg / deepinv "
             "| genreg's speed-up | psnr dB: genreg / deepinv | largest pixel difference |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for row in document["results"]["rows"]:
         g, d = row["genreg"], row["deepinv"]
-        rows.append(f"| {row['experiment']} | {row['operator']}, {row['sigma']} | {row['lambda']} | {row['iterations']} "
+        rows.append(f"| {row['experiment']} | {row['operator']}, {row['sigma']} | {row['deepinv_physics']} "
+                    f"| {row['lambda']} | {row['iterations']} "
                     f"| {row['images']} "
                     f"| {g['seconds_per_image']:.3f} / {d['seconds_per_image']:.3f} "
                     f"| {d['seconds_per_image'] / g['seconds_per_image']:.1f}x | {g['psnr']:.2f} / {d['psnr']:.2f} "

@@ -9,10 +9,11 @@ s_k geometric from 49/255 (DPIR's start) to sigma, z_0 = 0. deepinv: optim_build
 L2(sigma) data fidelity (1/(2 sigma^2) ||Ax - y||^2), stepsize gamma_k = s_k^2 / lambda, prior PnP of
 the same network followed by the same clamp to [0, 1], init 0, no early stop. The network is genreg's
 (docs/models/<dataset>/drunet.pt) seen through genreg.deepinv.Denoiser, so both sides evaluate the very
-same weights with the same LibTorch kernels (genreg is compiled against this environment's torch);
-the operator is genreg's through genreg.deepinv.Physics, whose prox_l2 deepinv solves by its conjugate
-gradients (100 iterations, relative tolerance 1e-6, genreg's settings), while genreg solves the prox
-in closed form where the operator has one (blur: FFT) and by conjugate gradients otherwise.
+same weights with the same LibTorch kernels (genreg is compiled against this environment's torch).
+The operator is deepinv's own physics where deepinv has it (Blur with zero padding, CompressedSensing
+holding genreg's matrix; each checked equal to genreg's), genreg's through genreg.deepinv.Physics
+otherwise (tomo: deepinv's Tomography is another discretisation); deepinv solves the data prox by its
+conjugate gradients, genreg by its own, both with 100 iterations and relative tolerance 1e-6.
 
     build/peers/bin/python benchmarks/peers/pnp_peers.py          # benchmarks/results/pnp-peers.json
     build/peers/bin/python benchmarks/peers/pnp_peers.py --quick  # 2 images of one problem: a check
@@ -66,6 +67,37 @@ def schedule(sigma, iterations):
             for k in range(iterations)]
 
 
+def deepinv_physics(spec, op, sigma):
+    """deepinv's own physics where it has genreg's operator (checked equal on random images), else
+    genreg's operator as deepinv physics. Either way deepinv solves the data prox by its conjugate
+    gradients, with genreg's settings (100 iterations, relative tolerance 1e-6)."""
+    noise, solver = dinv.physics.GaussianNoise(sigma=sigma), {"max_iter": 100, "tol": 1e-6}
+    h, w = op.domain_shape[1:]
+    if spec.startswith("blur:"):
+        # genreg's blur is a convolution with zero boundary: deepinv's Blur with 'constant' padding.
+        delta = torch.zeros(1, *op.domain_shape)
+        delta[0, 0, h // 2, w // 2] = 1
+        kernel = op(delta)[0, 0]
+        rows, cols = torch.nonzero(kernel, as_tuple=True)
+        r = int(max(h // 2 - rows.min(), rows.max() - h // 2, w // 2 - cols.min(), cols.max() - w // 2))
+        kernel = kernel[h // 2 - r:h // 2 + r + 1, w // 2 - r:w // 2 + r + 1].reshape(1, 1, 2 * r + 1, 2 * r + 1)
+        physics = dinv.physics.Blur(filter=kernel.contiguous(), padding="constant", noise_model=noise, **solver)
+    elif spec.startswith("cs:"):
+        # deepinv's CompressedSensing holding genreg's matrix (its own draw is another matrix).
+        matrix = op(torch.eye(h * w).reshape(h * w, 1, h, w)).reshape(h * w, -1).T.contiguous()
+        physics = dinv.physics.CompressedSensing(m=matrix.shape[0], img_size=op.domain_shape, noise_model=noise,
+                                                 **solver)
+        physics._A, physics._A_adjoint = matrix, matrix.T.contiguous()
+        physics._A_dagger = torch.linalg.pinv(matrix)
+    else:
+        return genreg.deepinv.Physics(op, sigma=sigma, **solver)
+    x = torch.rand(4, *op.domain_shape, generator=torch.Generator().manual_seed(0))
+    difference = float((physics.A(x) - op(x)).abs().max())
+    if difference > 1e-5:
+        raise SystemExit(f"pnp_peers.py: deepinv's {type(physics).__name__} differs from genreg's {spec} by {difference}")
+    return physics
+
+
 def timed(f):
     start = time.perf_counter()
     out = f()
@@ -81,7 +113,7 @@ def run_problem(name, dataset, size, spec, sigma, lam, iterations, indices):
     ours, ours_seconds = timed(lambda: genreg.reconstruct(y, op, "pnp-hqs", sigma=sigma, model=model, lam=lam,
                                                           iterations=iterations, denoiser_sigma=START))
     levels = schedule(sigma, iterations)
-    physics = genreg.deepinv.Physics(op, sigma=sigma, max_iter=100, tol=1e-6)
+    physics = deepinv_physics(spec, op, sigma)
     solver = dinv.optim.optim_builder(
         iteration="HQS", prior=dinv.optim.PnP(denoiser=ClampedDenoiser(genreg.deepinv.Denoiser(model))),
         data_fidelity=dinv.optim.L2(sigma=sigma), early_stop=False, max_iter=iterations,
@@ -90,7 +122,7 @@ def run_problem(name, dataset, size, spec, sigma, lam, iterations, indices):
         theirs, theirs_seconds = timed(lambda: solver(y, physics, init=torch.zeros_like(x)))
     count = x.shape[0]
     row = {"experiment": name, "dataset": dataset, "operator": spec, "sigma": sigma, "lambda": lam,
-           "images": indices, "iterations": iterations,
+           "images": indices, "iterations": iterations, "deepinv_physics": type(physics).__name__,
            "genreg": {"seconds_per_image": ours_seconds / count, "psnr": float(genreg.psnr(ours.x, x).mean())},
            "deepinv": {"seconds_per_image": theirs_seconds / count, "psnr": float(genreg.psnr(theirs, x).mean())},
            "max_difference": float((ours.x - theirs).abs().max()),
