@@ -121,10 +121,14 @@ def run_problem(name, dataset, size, spec, sigma, lam, iterations, indices):
     with torch.no_grad():
         theirs, theirs_seconds = timed(lambda: solver(y, physics, init=torch.zeros_like(x)))
     count = x.shape[0]
+    # Where the time goes: the K network evaluations alone (the same on both sides), on the same batch.
+    with torch.no_grad():
+        _, network_seconds = timed(lambda: [model.denoise(ours.x, s) for s in levels])
     row = {"experiment": name, "dataset": dataset, "operator": spec, "sigma": sigma, "lambda": lam,
            "images": indices, "iterations": iterations, "deepinv_physics": type(physics).__name__,
            "genreg": {"seconds_per_image": ours_seconds / count, "psnr": float(genreg.psnr(ours.x, x).mean())},
            "deepinv": {"seconds_per_image": theirs_seconds / count, "psnr": float(genreg.psnr(theirs, x).mean())},
+           "network_seconds_per_image": network_seconds / count,
            "max_difference": float((ours.x - theirs).abs().max()),
            "mean_difference": float((ours.x - theirs).abs().mean())}
     print(f"  {name}: {row}", file=sys.stderr, flush=True)
