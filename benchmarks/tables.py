@@ -156,6 +156,19 @@ def pnp_peers_table(document):
             "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".\n")
 
 
+def libtorch_builds_table(document):
+    """The same genreg on Debian's LibTorch 1.13 and PyPI's 2.15 (benchmarks/peers/libtorch_builds.py)."""
+    rows = ["| workload | seconds: Debian 1.13 / PyPI 2.15 | 1.13 time / 2.15 time | psnr (first value): 1.13 / 2.15 |",
+            "|---|---|---|---|"]
+    for row in document["results"]["rows"]:
+        a, b = row["debian-1.13"], row["pypi-2.15"]
+        rows.append(f"| {row['workload']} | {a['seconds']:.1f} / {b['seconds']:.1f} | {a['seconds'] / b['seconds']:.2f} "
+                    f"| {a['psnr'][0]:.3f} / {b['psnr'][0]:.3f} |")
+    versions = document.get("versions", {})
+    return ("\n".join(rows) + "\n\n" + provenance_line(document) + " Programs: "
+            + "; ".join(f"{k}: {v}" for k, v in sorted(versions.items())) + ".\n")
+
+
 def reconstruction_table(document):
     """One `genreg reconstruct` run (benchmarks/record): the method, its settings, the metrics."""
     settings, results = document["settings"], document["results"]
@@ -170,6 +183,7 @@ def reconstruction_table(document):
 
 
 KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table, "pnp-peers": pnp_peers_table,
+         "libtorch-builds": libtorch_builds_table,
          "reconstruction": reconstruction_table}
 
 
