@@ -23,7 +23,6 @@ naming a build's python folder compiled against that environment's torch.
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import time
 
@@ -42,6 +41,7 @@ except ImportError as e:
     raise SystemExit(f"ct_peers.py: {e.name} is not installed here: run it with the peer environment's python "
                      "(scripts/peers makes build/peers)")
 import genreg  # noqa: E402
+import peer_results  # noqa: E402
 
 FIELD_OF_VIEW = 0.26  # metres, genreg's ImageGrid
 # The largest sinogram difference accepted, relative to the sinogram's largest value: ASTRA computes in
@@ -176,16 +176,8 @@ def measure(n, views, slices, repeats):
 
 def main():
     quick = "--quick" in sys.argv
-    out = ROOT / "benchmarks" / "results" / "ct-peers.json"
-    if "--out" in sys.argv:
-        out = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
-    elif quick:
-        out = None
     if not quick:
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-        if dirty:
-            raise SystemExit("ct_peers.py: uncommitted changes: commit first, so that the result names the code")
+        peer_results.require_committed("ct_peers.py")
     start = time.perf_counter()
     provenance = json.loads(genreg._genreg.provenance(["benchmarks/peers/ct_peers.py"] + sys.argv[1:]))
     configurations = [(64, 32)] if quick else [(n, views_for(n)) for n in (64, 128, 256, 512)] + [(512, 1000)]
@@ -195,12 +187,7 @@ def main():
     document = {"command": "build/peers/bin/python benchmarks/peers/ct_peers.py" + (" --quick" if quick else ""),
                 "recorded_by": "benchmarks/peers/ct_peers.py", "provenance": provenance, "versions": versions,
                 "seconds": time.perf_counter() - start, "results": {"rows": rows}}
-    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
-    if out is None:
-        print(text)
-    else:
-        out.write_text(text)
-        print(f"wrote {out}", file=sys.stderr)
+    peer_results.write(document, "ct-peers", quick)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import peer_results
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILDS = {"debian-1.13": ROOT / "build" / "genreg", "pypi-2.15": ROOT / "build" / "peers" / "bin" / "genreg"}
 MODELS = ROOT / "docs" / "models"
@@ -61,10 +63,7 @@ def psnr_of(out):
 
 
 def main():
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    if dirty:
-        raise SystemExit("libtorch_builds.py: uncommitted changes: commit first, so that the result names the code")
+    peer_results.require_committed("libtorch_builds.py")
     for name, program in BUILDS.items():
         if not program.exists():
             raise SystemExit(f"libtorch_builds.py: {program} is missing (scripts/setup, scripts/peers)")
@@ -99,9 +98,7 @@ def main():
     document = {"command": "/usr/bin/python3 benchmarks/peers/libtorch_builds.py",
                 "recorded_by": "benchmarks/peers/libtorch_builds.py", "provenance": provenance,
                 "versions": versions, "seconds": time.perf_counter() - start, "results": {"rows": rows}}
-    out = ROOT / "benchmarks" / "results" / "libtorch-builds.json"
-    out.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {out}", file=sys.stderr)
+    peer_results.write(document, "libtorch-builds", quick=False)
 
 
 if __name__ == "__main__":

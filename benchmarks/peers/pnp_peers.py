@@ -21,7 +21,6 @@ conjugate gradients, genreg by its own, both with 100 iterations and relative to
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import time
 
@@ -38,6 +37,7 @@ except ImportError:
                      "(scripts/peers makes build/peers)")
 import genreg  # noqa: E402
 import genreg.deepinv  # noqa: E402
+import peer_results  # noqa: E402
 
 START = 49.0 / 255.0
 # (experiment, dataset, size, operator, sigma, lambda, iterations): the experiments' settings; lambda
@@ -138,10 +138,7 @@ def run_problem(name, dataset, size, spec, sigma, lam, iterations, indices):
 def main():
     quick = "--quick" in sys.argv
     if not quick:
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-        if dirty:
-            raise SystemExit("pnp_peers.py: uncommitted changes: commit first, so that the result names the code")
+        peer_results.require_committed("pnp_peers.py")
     threads = torch.get_num_threads()
     genreg._genreg.init_runtime(threads)
     start = time.perf_counter()
@@ -152,13 +149,7 @@ def main():
                 "recorded_by": "benchmarks/peers/pnp_peers.py", "provenance": provenance, "threads": threads,
                 "versions": {"torch": torch.__version__, "deepinv": dinv.__version__, "genreg": genreg.__version__},
                 "seconds": time.perf_counter() - start, "results": {"rows": rows}}
-    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
-    if quick:
-        print(text)
-        return
-    out = ROOT / "benchmarks" / "results" / "pnp-peers.json"
-    out.write_text(text)
-    print(f"wrote {out}", file=sys.stderr)
+    peer_results.write(document, "pnp-peers", quick)
 
 
 if __name__ == "__main__":
