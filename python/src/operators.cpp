@@ -32,15 +32,19 @@ void bind_operators(py::module_& m) {
   m.def("operator_help", &operator_help, "The operator names with a one-line description each");
   m.def(
       "fbp_native",
-      [](const torch::Tensor& y, const OperatorHandle& h, const std::string& filter, double cutoff) {
+      [](const torch::Tensor& y, const OperatorHandle& h, const std::string& filter, double cutoff,
+         const std::string& back_projector) {
         const auto* ct = dynamic_cast<const CtRayTransform*>(h.op.get());
         require(ct != nullptr, "fbp reconstructs CT data (operators ct:parallel and ct:fan), not '",
                 h.op->spec(), "'");
         return FilteredBackProjection(ct->geometry_ptr(),
-                                      FbpOptions().filter(parse_fbp_filter(filter)).cutoff(cutoff))
+                                      FbpOptions()
+                                          .filter(parse_fbp_filter(filter))
+                                          .cutoff(cutoff)
+                                          .back_projector(parse_fbp_back_projector(back_projector)))
             .reconstruct(y);
       },
-      py::arg("y"), py::arg("op"), py::arg("filter"), py::arg("cutoff"),
+      py::arg("y"), py::arg("op"), py::arg("filter"), py::arg("cutoff"), py::arg("back_projector"),
       py::call_guard<py::gil_scoped_release>());
 }
 

@@ -221,6 +221,37 @@ TEST(FilteredBackProjection, ReconstructsADiscInEveryGeometry) {
   }
 }
 
+TEST(FilteredBackProjection, JosephsBackProjectionBeatsThePixelDrivenOneOnParallelBeams) {
+  // ct-phantom slices at 64 px, 180 views, noise-free: back-projecting with Joseph's adjoint (as
+  // ASTRA's FBP does) gained 0.22 dB over linear interpolation at each pixel (0.29 dB at 128 px).
+  const auto data =
+      load_dataset("ct-phantom", DatasetOptions().split("test").range(IndexRange::parse("0:4")));
+  const auto op = make_operator("ct:parallel,views=180", 64, 64);
+  const auto& ct = dynamic_cast<const CtRayTransform&>(*op);
+  const auto y = op->apply(data.images);
+  auto psnr_of = [&](FbpBackProjector b) {
+    return ct_psnr(FilteredBackProjection(ct.geometry_ptr(), FbpOptions().back_projector(b)).reconstruct(y),
+                   data.images);
+  };
+  const double joseph = psnr_of(FbpBackProjector::joseph), pixel = psnr_of(FbpBackProjector::pixel);
+  EXPECT_GT(joseph, pixel + 0.15);
+  EXPECT_GT(pixel, 37.0);
+  EXPECT_DOUBLE_EQ(psnr_of(FbpBackProjector::automatic), joseph);
+  // Fan beams: automatic is the pixel-driven one; Joseph's is refused there.
+  const auto fan = make_operator("ct:fan,views=90", 32, 32);
+  const auto& fan_ct = dynamic_cast<const CtRayTransform&>(*fan);
+  const auto fy = fan->apply(torch::rand({1, 1, 32, 32}, torch::kFloat64));
+  EXPECT_TRUE(FilteredBackProjection(fan_ct.geometry_ptr())
+                  .reconstruct(fy)
+                  .equal(FilteredBackProjection(fan_ct.geometry_ptr(),
+                                                FbpOptions().back_projector(FbpBackProjector::pixel))
+                             .reconstruct(fy)));
+  EXPECT_THROW(
+      FilteredBackProjection(fan_ct.geometry_ptr(), FbpOptions().back_projector(FbpBackProjector::joseph)),
+      Error);
+  EXPECT_THROW(parse_fbp_back_projector("ray-driven"), Error);
+}
+
 TEST(FilteredBackProjection, WindowsSmoothAndTheTensorPathEqualsTheKernel) {
   const int64_t n = 48;
   auto image = ct_disc(n, 0.09) * 0.5;
@@ -231,6 +262,10 @@ TEST(FilteredBackProjection, WindowsSmoothAndTheTensorPathEqualsTheKernel) {
     const FilteredBackProjection fbp(ct.geometry_ptr());
     auto q = fbp.filter(op->apply(image));
     EXPECT_LT((fbp.back_project(q) - fbp.back_project(q, true)).abs().max().item<double>(), 1e-10) << text;
+    const FilteredBackProjection pixel(ct.geometry_ptr(),
+                                       FbpOptions().back_projector(FbpBackProjector::pixel));
+    EXPECT_LT((pixel.back_project(q) - pixel.back_project(q, true)).abs().max().item<double>(), 1e-10)
+        << text;
     // A Hann window at half the Nyquist frequency smooths: less total variation than the ramp.
     const FilteredBackProjection hann(ct.geometry_ptr(), FbpOptions().filter(FbpFilter::hann).cutoff(0.5));
     auto tv = [](const torch::Tensor& x) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "genreg/core/error.h"
+#include "genreg/operators/ct_ray_transform.h"
 
 namespace genreg {
 
@@ -160,6 +161,13 @@ __attribute__((target_clones("avx2,fma", "default"))) void back_project_rows_dou
 
 }  // namespace
 
+FbpBackProjector parse_fbp_back_projector(const std::string& name) {
+  if (name == "automatic") return FbpBackProjector::automatic;
+  if (name == "pixel") return FbpBackProjector::pixel;
+  if (name == "joseph") return FbpBackProjector::joseph;
+  fail("unknown FBP back-projector '", name, "' (use automatic, pixel or joseph)");
+}
+
 FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry, const FbpOptions& options)
     : geometry_(std::move(geometry)), options_(options) {
   require(geometry_ != nullptr, "fbp: no geometry");
@@ -175,10 +183,21 @@ FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry, const Fbp
   bool angular = false;  // equiangular fan: g(gamma) = (gamma / sin gamma)^2 h(gamma) / 2
   double half = 1.0;     // the 1/2 of fan-beam filters
   view_weight_ = g.angle_range() / views;
+  const bool parallel = dynamic_cast<const ParallelBeamCtGeometry*>(&g) != nullptr;
+  require(
+      parallel || options.back_projector() != FbpBackProjector::joseph,
+      "fbp: the Joseph back-projector is for parallel beams (fan beams weigh each pixel by its distance)");
   if (const auto* p = dynamic_cast<const ParallelBeamCtGeometry*>(&g)) {
     tau = p->detector_spacing();
     // A 2 pi parallel scan measures every line twice.
     if (g.angle_range() > M_PI) view_weight_ *= M_PI / g.angle_range();
+    if (options.back_projector() != FbpBackProjector::pixel) {
+      // Joseph's A^T spreads a bin over the pixels its ray crosses with weights that sum, per view
+      // and pixel, to h^2 / tau (the ray step h / max(|cos|, |sin|) times the rays per pixel):
+      // dtheta tau / h^2 makes it the back-projection sum_views dtheta q(<x, theta>).
+      joseph_ = std::make_shared<CtRayTransform>(geometry_);
+      joseph_scale_ = view_weight_ * tau / (g.grid().pixel_size * g.grid().pixel_size);
+    }
   } else if (const auto* f = dynamic_cast<const FanBeamCtGeometry*>(&g)) {
     const auto& o = f->options();
     const double r = o.source_radius(), sd = r + o.detector_distance();
@@ -244,6 +263,11 @@ torch::Tensor FilteredBackProjection::back_project(const torch::Tensor& q, bool 
   const auto& g = *geometry_;
   const auto& grid = g.grid();
   const int64_t batch = q.size(0), views = g.views(), detectors = g.detectors();
+  if (joseph_) {
+    auto sinogram = q.reshape({batch, 1, views, detectors});
+    auto x = tensor_ops ? joseph_->adjoint_tensor_ops(sinogram) : joseph_->adjoint(sinogram);
+    return (x * joseph_scale_).reshape({batch, grid.height, grid.width});
+  }
   if (tensor_ops || !q.device().is_cpu()) {
     // Chunks of views: footprints (views, pixels) in float64, then a linear-interpolation gather.
     auto xs = grid.column_x().repeat({grid.height});

@@ -47,10 +47,20 @@ SettingSpec cutoff_setting() {
       .search();
 }
 
+SettingSpec back_projector_setting() {
+  return SettingSpec::choice(
+      "back_projector",
+      "FBP back-projection: joseph (the adjoint of Joseph's projector, parallel beams), "
+      "pixel (pixel-driven, linear interpolation), automatic (joseph for parallel beams, "
+      "pixel for fan beams; the default)",
+      {"automatic", "pixel", "joseph"});
+}
+
 ReconstructorPtr make_fbp(const MethodSettings& s, const MethodPriors&) {
   FbpOptions o;
   o.filter(parse_fbp_filter(s.get<std::string>("filter", "ramp")));
   o.cutoff(s.get<double>("cutoff", o.cutoff()));
+  o.back_projector(parse_fbp_back_projector(s.get<std::string>("back_projector", "automatic")));
   return std::make_shared<FbpReconstructor>(o);
 }
 
@@ -60,7 +70,7 @@ GENREG_REGISTER_METHOD(fbp, MethodInfo{"fbp",
                                        "filtered back-projection of CT data: ramp filter with an optional "
                                        "window and cut-off, fan-beam and Parker weights (Kak & Slaney 1988)",
                                        std::nullopt,
-                                       {filter_setting(), cutoff_setting()},
+                                       {filter_setting(), cutoff_setting(), back_projector_setting()},
                                        make_fbp,
                                        "FBP"});
 
