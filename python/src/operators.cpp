@@ -34,14 +34,13 @@ void bind_operators(py::module_& m) {
       "fbp_native",
       [](const torch::Tensor& y, const OperatorHandle& h, const std::string& filter, double cutoff,
          const std::string& back_projector) {
-        const auto* ct = dynamic_cast<const CtRayTransform*>(h.op.get());
+        const auto ct = std::dynamic_pointer_cast<const CtRayTransform>(h.op);
         require(ct != nullptr, "fbp reconstructs CT data (operators ct:parallel and ct:fan), not '",
                 h.op->spec(), "'");
-        return FilteredBackProjection(ct->geometry_ptr(),
-                                      FbpOptions()
-                                          .filter(parse_fbp_filter(filter))
-                                          .cutoff(cutoff)
-                                          .back_projector(parse_fbp_back_projector(back_projector)))
+        return FilteredBackProjection(ct, FbpOptions()
+                                              .filter(parse_fbp_filter(filter))
+                                              .cutoff(cutoff)
+                                              .back_projector(parse_fbp_back_projector(back_projector)))
             .reconstruct(y);
       },
       py::arg("y"), py::arg("op"), py::arg("filter"), py::arg("cutoff"), py::arg("back_projector"),

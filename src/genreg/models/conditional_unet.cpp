@@ -164,10 +164,10 @@ void ConditionalUnet::set_data_statistics(const torch::Tensor& images) {
 torch::Tensor ConditionalUnet::condition(const OperatorPtr& op, const torch::Tensor& y, double sigma) {
   if (config_.condition == "backprojection") return op->adjoint(y);
   if (config_.condition == "fbp") {
-    const auto* ct = dynamic_cast<const CtRayTransform*>(op.get());
+    const auto ct = std::dynamic_pointer_cast<const CtRayTransform>(op);
     require(ct != nullptr, config_.kind, "'s fbp condition needs CT data (ct:parallel, ct:fan), not ",
             op->spec());
-    return FilteredBackProjection(ct->geometry_ptr()).reconstruct(y);
+    return FilteredBackProjection(ct).reconstruct(y);
   }
   require(sigma > 0, config_.kind, "'s Wiener condition needs Gaussian noise");
   auto& estimator = estimators_[{op->spec(), sigma}];

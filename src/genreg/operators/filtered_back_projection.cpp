@@ -169,6 +169,15 @@ FbpBackProjector parse_fbp_back_projector(const std::string& name) {
 }
 
 FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry, const FbpOptions& options)
+    : FilteredBackProjection(std::move(geometry), nullptr, options) {}
+
+FilteredBackProjection::FilteredBackProjection(std::shared_ptr<const CtRayTransform> transform,
+                                               const FbpOptions& options)
+    : FilteredBackProjection(transform ? transform->geometry_ptr() : nullptr, transform, options) {}
+
+FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry,
+                                               std::shared_ptr<const CtRayTransform> transform,
+                                               const FbpOptions& options)
     : geometry_(std::move(geometry)), options_(options) {
   require(geometry_ != nullptr, "fbp: no geometry");
   require(options.cutoff() > 0.0 && options.cutoff() <= 1.0,
@@ -195,7 +204,7 @@ FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry, const Fbp
       // Joseph's A^T spreads a bin over the pixels its ray crosses with weights that sum, per view
       // and pixel, to h^2 / tau (the ray step h / max(|cos|, |sin|) times the rays per pixel):
       // dtheta tau / h^2 makes it the back-projection sum_views dtheta q(<x, theta>).
-      joseph_ = std::make_shared<CtRayTransform>(geometry_);
+      joseph_ = transform ? std::move(transform) : std::make_shared<CtRayTransform>(geometry_);
       joseph_scale_ = view_weight_ * tau / (g.grid().pixel_size * g.grid().pixel_size);
     }
   } else if (const auto* f = dynamic_cast<const FanBeamCtGeometry*>(&g)) {

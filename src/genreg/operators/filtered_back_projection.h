@@ -49,6 +49,10 @@ struct FbpOptions {
 class FilteredBackProjection {
  public:
   FilteredBackProjection(CtGeometryPtr geometry, const FbpOptions& options = {});
+  // The FBP of a ray transform's geometry, back-projecting with that transform (no second copy of
+  // its traversal tables, which take longer to build than an FBP at 512 px).
+  explicit FilteredBackProjection(std::shared_ptr<const CtRayTransform> transform,
+                                  const FbpOptions& options = {});
   // (B, 1, views, detectors) -> (B, 1, H, W), on y's device and dtype.
   torch::Tensor reconstruct(const torch::Tensor& y) const;
   // The weighted, filtered sinogram q (B, views, detectors) that the back-projection sums.
@@ -59,6 +63,8 @@ class FilteredBackProjection {
   const CtGeometry& geometry() const { return *geometry_; }
 
  private:
+  FilteredBackProjection(CtGeometryPtr geometry, std::shared_ptr<const CtRayTransform> transform,
+                         const FbpOptions& options);
   CtGeometryPtr geometry_;
   FbpOptions options_;
   torch::Tensor pre_weights_;  // (views, detectors) float64: D cos gamma, Parker weights, ...

@@ -16,10 +16,10 @@ class FbpReconstructor : public Reconstructor {
   std::string name() const override { return "fbp"; }
   torch::Tensor solve(const DataFidelity& data, const torch::Tensor&, SolverSummary* summary,
                       const IterationCallback&) const override {
-    const auto* ct = dynamic_cast<const CtRayTransform*>(data.op().get());
+    const auto ct = std::dynamic_pointer_cast<const CtRayTransform>(data.op());
     require(ct != nullptr, "fbp reconstructs CT data (operators ct:parallel and ct:fan), not '",
             data.op()->spec(), "'");
-    const FilteredBackProjection fbp(ct->geometry_ptr(), options_);
+    const FilteredBackProjection fbp(ct, options_);
     auto x = fbp.reconstruct(data.y());
     if (summary != nullptr) {
       const int64_t b = x.size(0);
