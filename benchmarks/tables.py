@@ -120,14 +120,17 @@ def ct_peers_table(document):
         return result["forward"] + result["adjoint"]
 
     rows = ["| pixels | views x bins | A + A^T per slice, ms: genreg 2 / 1 threads | ASTRA | ODL "
-            "| FBP per slice, ms: genreg 2 / 1 threads | ASTRA | ODL | FBP PSNR dB: genreg / ASTRA / ODL "
+            "| FBP per slice, ms: genreg 2 / 1 threads (pixel; joseph) | ASTRA | ODL "
+            "| FBP PSNR dB: genreg pixel / joseph / ASTRA / ODL "
             "| genreg 1 thread vs ASTRA: A + A^T, FBP | sinogram difference: ASTRA, ODL |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in document["results"]["rows"]:
         g2, g1, astra, odl = row["genreg_2"], row["genreg_1"], row["astra"], row["odl"]
         rows.append(f"| {row['size']} | {row['views']} x {row['detectors']} | {ms(both(g2))} / {ms(both(g1))} "
-                    f"| {ms(both(astra))} | {ms(both(odl))} | {ms(g2['fbp'])} / {ms(g1['fbp'])} | {ms(astra['fbp'])} "
-                    f"| {ms(odl['fbp'])} | {g1['psnr']:.2f} / {astra['psnr']:.2f} / {odl['psnr']:.2f} "
+                    f"| {ms(both(astra))} | {ms(both(odl))} | {ms(g2['fbp'])} / {ms(g1['fbp'])}; "
+                    f"{ms(g2['fbp_joseph'])} / {ms(g1['fbp_joseph'])} | {ms(astra['fbp'])} "
+                    f"| {ms(odl['fbp'])} | {g1['psnr']:.2f} / {g1['psnr_joseph']:.2f} / {astra['psnr']:.2f} "
+                    f"/ {odl['psnr']:.2f} "
                     f"| {both(astra) / both(g1):.1f}x, {astra['fbp'] / g1['fbp']:.1f}x "
                     f"| {astra['sinogram_difference']:.0e}, {odl['sinogram_difference']:.0e} |")
     versions = document.get("versions", {})

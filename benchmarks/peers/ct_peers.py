@@ -146,10 +146,14 @@ def measure(n, views, slices, repeats):
         genreg._genreg.init_runtime(threads)
         forward = median_time(lambda: op(phantoms), repeats)
         adjoint = median_time(lambda: op.adjoint(y), repeats)
-        out = {}
+        out, joseph = {}, {}
         fbp = median_time(lambda: out.update(x=genreg.fbp(y, op)), repeats)
+        fbp_joseph = median_time(lambda: joseph.update(x=genreg.fbp(y, op, back_projector="joseph")), repeats)
         row[f"genreg_{threads}"] = {"forward": forward / slices, "adjoint": adjoint / slices, "fbp": fbp / slices,
-                                    "psnr": float(np.mean([psnr(out["x"][i, 0], images[i]) for i in range(slices)]))}
+                                    "psnr": float(np.mean([psnr(out["x"][i, 0], images[i]) for i in range(slices)])),
+                                    "fbp_joseph": fbp_joseph / slices,
+                                    "psnr_joseph": float(np.mean([psnr(joseph["x"][i, 0], images[i])
+                                                                  for i in range(slices)]))}
     sinograms = [y[i, 0].numpy() for i in range(slices)]
     scale = float(np.abs(sinograms[0]).max())
 

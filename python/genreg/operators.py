@@ -88,10 +88,10 @@ def operator(spec, height=28, width=None):
     return Operator(spec, height, height if width is None else width)
 
 
-def fbp(y, op, filter="ramp", cutoff=1.0, back_projector="automatic"):
+def fbp(y, op, filter="ramp", cutoff=1.0, back_projector="pixel"):
     """Filtered back-projection of CT data y (N, 1, views, bins) of a `ct:` operator: the ramp filter,
     optionally times a "shepp-logan", "cosine" or "hann" window, cut off at `cutoff` times the
     Nyquist frequency; fan-beam and short-scan (Parker) weights as the geometry needs. The
-    back-projection: "joseph" (the operator's adjoint, parallel beams), "pixel" (pixel-driven, linear
-    interpolation) or "automatic" (joseph for parallel beams, pixel for fan beams)."""
+    back-projection: "pixel" (pixel-driven, linear interpolation) or "joseph" (the operator's adjoint,
+    as ASTRA's FBP; parallel beams: closer on noise-free data, noisier on low-dose data)."""
     return _genreg.fbp_native(y.contiguous(), op._native, filter, float(cutoff), back_projector)

@@ -236,16 +236,9 @@ TEST(FilteredBackProjection, JosephsBackProjectionBeatsThePixelDrivenOneOnParall
   const double joseph = psnr_of(FbpBackProjector::joseph), pixel = psnr_of(FbpBackProjector::pixel);
   EXPECT_GT(joseph, pixel + 0.15);
   EXPECT_GT(pixel, 37.0);
-  EXPECT_DOUBLE_EQ(psnr_of(FbpBackProjector::automatic), joseph);
-  // Fan beams: automatic is the pixel-driven one; Joseph's is refused there.
+  // Fan beams refuse Joseph's (their distance weights are per pixel).
   const auto fan = make_operator("ct:fan,views=90", 32, 32);
   const auto& fan_ct = dynamic_cast<const CtRayTransform&>(*fan);
-  const auto fy = fan->apply(torch::rand({1, 1, 32, 32}, torch::kFloat64));
-  EXPECT_TRUE(FilteredBackProjection(fan_ct.geometry_ptr())
-                  .reconstruct(fy)
-                  .equal(FilteredBackProjection(fan_ct.geometry_ptr(),
-                                                FbpOptions().back_projector(FbpBackProjector::pixel))
-                             .reconstruct(fy)));
   EXPECT_THROW(
       FilteredBackProjection(fan_ct.geometry_ptr(), FbpOptions().back_projector(FbpBackProjector::joseph)),
       Error);
@@ -262,10 +255,11 @@ TEST(FilteredBackProjection, WindowsSmoothAndTheTensorPathEqualsTheKernel) {
     const FilteredBackProjection fbp(ct.geometry_ptr());
     auto q = fbp.filter(op->apply(image));
     EXPECT_LT((fbp.back_project(q) - fbp.back_project(q, true)).abs().max().item<double>(), 1e-10) << text;
-    const FilteredBackProjection pixel(ct.geometry_ptr(),
-                                       FbpOptions().back_projector(FbpBackProjector::pixel));
-    EXPECT_LT((pixel.back_project(q) - pixel.back_project(q, true)).abs().max().item<double>(), 1e-10)
-        << text;
+    if (std::string(text).rfind("ct:parallel", 0) == 0) {
+      const FilteredBackProjection joseph(ct.geometry_ptr(),
+                                          FbpOptions().back_projector(FbpBackProjector::joseph));
+      EXPECT_LT((joseph.back_project(q) - joseph.back_project(q, true)).abs().max().item<double>(), 1e-10);
+    }
     // A Hann window at half the Nyquist frequency smooths: less total variation than the ramp.
     const FilteredBackProjection hann(ct.geometry_ptr(), FbpOptions().filter(FbpFilter::hann).cutoff(0.5));
     auto tv = [](const torch::Tensor& x) {

@@ -162,10 +162,9 @@ __attribute__((target_clones("avx2,fma", "default"))) void back_project_rows_dou
 }  // namespace
 
 FbpBackProjector parse_fbp_back_projector(const std::string& name) {
-  if (name == "automatic") return FbpBackProjector::automatic;
   if (name == "pixel") return FbpBackProjector::pixel;
   if (name == "joseph") return FbpBackProjector::joseph;
-  fail("unknown FBP back-projector '", name, "' (use automatic, pixel or joseph)");
+  fail("unknown FBP back-projector '", name, "' (use pixel or joseph)");
 }
 
 FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry, const FbpOptions& options)
@@ -200,7 +199,7 @@ FilteredBackProjection::FilteredBackProjection(CtGeometryPtr geometry,
     tau = p->detector_spacing();
     // A 2 pi parallel scan measures every line twice.
     if (g.angle_range() > M_PI) view_weight_ *= M_PI / g.angle_range();
-    if (options.back_projector() != FbpBackProjector::pixel) {
+    if (options.back_projector() == FbpBackProjector::joseph) {
       // Joseph's A^T spreads a bin over the pixels its ray crosses with weights that sum, per view
       // and pixel, to h^2 / tau (the ray step h / max(|cos|, |sin|) times the rays per pixel):
       // dtheta tau / h^2 makes it the back-projection sum_views dtheta q(<x, theta>).

@@ -50,17 +50,16 @@ SettingSpec cutoff_setting() {
 SettingSpec back_projector_setting() {
   return SettingSpec::choice(
       "back_projector",
-      "FBP back-projection: joseph (the adjoint of Joseph's projector, parallel beams), "
-      "pixel (pixel-driven, linear interpolation), automatic (joseph for parallel beams, "
-      "pixel for fan beams; the default)",
-      {"automatic", "pixel", "joseph"});
+      "FBP back-projection: pixel (pixel-driven, linear interpolation; the default) or joseph "
+      "(the adjoint of Joseph's projector, as ASTRA's FBP; parallel beams)",
+      {"pixel", "joseph"});
 }
 
 ReconstructorPtr make_fbp(const MethodSettings& s, const MethodPriors&) {
   FbpOptions o;
   o.filter(parse_fbp_filter(s.get<std::string>("filter", "ramp")));
   o.cutoff(s.get<double>("cutoff", o.cutoff()));
-  o.back_projector(parse_fbp_back_projector(s.get<std::string>("back_projector", "automatic")));
+  o.back_projector(parse_fbp_back_projector(s.get<std::string>("back_projector", "pixel")));
   return std::make_shared<FbpReconstructor>(o);
 }
 
