@@ -172,6 +172,20 @@ def libtorch_builds_table(document):
             + "; ".join(f"{k}: {v}" for k, v in sorted(versions.items())) + ".\n")
 
 
+def install_times_table(document):
+    """The peer environment and `pip install .`, timed from scratch (benchmarks/peers/install_times.py)."""
+    rows = ["| step | time | size on disk |", "|---|---|---|"]
+    for row in document["results"]["rows"]:
+        minutes, seconds = divmod(round(row["seconds"]), 60)
+        size = f"{row['bytes'] / 2**30:.1f} GiB" if row.get("bytes", 0) > 2**30 else (
+            f"{row['bytes'] / 2**20:.0f} MiB" if "bytes" in row else "-")
+        extra = ""
+        if "import_test" in row:
+            extra = f" (import test {'passed' if row['import_test'] else 'FAILED'}; `genreg --version`: {row['program']})"
+        rows.append(f"| {row['step']}{extra} | {minutes} min {seconds} s | {size} |")
+    return "\n".join(rows) + "\n\n" + provenance_line(document) + f" {document['versions']['python']}.\n"
+
+
 def reconstruction_table(document):
     """One `genreg reconstruct` run (benchmarks/record): the method, its settings, the metrics."""
     settings, results = document["settings"], document["results"]
@@ -186,7 +200,7 @@ def reconstruction_table(document):
 
 
 KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table, "pnp-peers": pnp_peers_table,
-         "libtorch-builds": libtorch_builds_table,
+         "libtorch-builds": libtorch_builds_table, "install-times": install_times_table,
          "reconstruction": reconstruction_table}
 
 
