@@ -40,7 +40,7 @@ def main():
     peer_results.require_committed("install_times.py")
     import genreg
     provenance = json.loads(genreg._genreg.provenance(["benchmarks/peers/install_times.py"]))
-    python = shutil.which("python3", path=os.environ.get("PATH", "").replace("/usr/bin:", ""))
+    python = shutil.which("python3")  # PATH's first: the pyenv 3.11 here, not this Debian interpreter
     version = subprocess.run([python, "--version"], capture_output=True, text=True).stdout.strip()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
