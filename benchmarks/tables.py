@@ -138,6 +138,41 @@ def ct_peers_table(document):
             + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".\n")
 
 
+def solver_peers_table(document):
+    """genreg's solvers against deepinv's implementations, same networks and evaluations
+    (benchmarks/peers/solver_peers.py)."""
+    def settings(row):
+        return ", ".join(f"{k} {v}" for k, v in row["settings"].items())
+
+    def extra(row):
+        if "objective" in row:
+            o, i = row["objective"], row["iterations"]
+            return f"objective {o['genreg']:.1f} / {o['deepinv']:.1f}, iterations {i['genreg']} / {i['deepinv']}"
+        if "deepinv_weight" in row:
+            return (f"genreg's lambda {row['lambda']:g}, deepinv's weight {row['deepinv_weight']:g} "
+                    "(each chosen on validation images)")
+        return "-"
+
+    rows = ["| method | experiment | operator, sigma | deepinv's physics | settings | images "
+            "| s per image: genreg / deepinv | genreg's speed-up | of which the network, s per image "
+            "| speed-up outside the network | psnr dB: genreg / deepinv | largest pixel difference | also |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in document["results"]["rows"]:
+        g, d = row["genreg"], row["deepinv"]
+        net = row.get("network_seconds_per_image")
+        outside = (f"{(d['seconds_per_image'] - net) / (g['seconds_per_image'] - net):.1f}x"
+                   if net is not None else "-")
+        rows.append(f"| {row['method']} | {row['experiment']} | {row['operator']}, {row['sigma']} "
+                    f"| {row['deepinv_physics']} | {settings(row)} | {row['images']} "
+                    f"| {g['seconds_per_image']:.3f} / {d['seconds_per_image']:.3f} "
+                    f"| {d['seconds_per_image'] / g['seconds_per_image']:.1f}x "
+                    f"| {'-' if net is None else f'{net:.3f}'} | {outside} "
+                    f"| {g['psnr']:.2f} / {d['psnr']:.2f} | {row['max_difference']:.0e} | {extra(row)} |")
+    versions = document.get("versions", {})
+    return ("\n".join(rows) + "\n\n" + provenance_line(document) + f" {document.get('threads', '?')} threads each. "
+            "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".\n")
+
+
 def pnp_peers_table(document):
     """genreg's pnp-hqs against deepinv's HQS, same network and iterations (benchmarks/peers/pnp_peers.py)."""
     rows = ["| experiment | operator, sigma | deepinv's physics | lambda | iterations | images | s per image: genreg / deepinv "
@@ -199,7 +234,7 @@ def reconstruction_table(document):
     return "\n".join(rows) + "\n\n" + provenance_line(document) + "\n"
 
 
-KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table, "pnp-peers": pnp_peers_table,
+KINDS = {"experiment": experiment_table, "ct-scale": ct_scale_table, "ct-peers": ct_peers_table, "solver-peers": solver_peers_table, "pnp-peers": pnp_peers_table,
          "libtorch-builds": libtorch_builds_table, "install-times": install_times_table,
          "reconstruction": reconstruction_table}
 

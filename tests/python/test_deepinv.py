@@ -62,3 +62,28 @@ def test_denoiser_is_the_genreg_network_in_deepinvs_interface(models_dir):
     assert float(genreg.psnr(out, x).mean()) > float(genreg.psnr(noisy, x).mean()) + 3
     with pytest.raises(TypeError):
         genreg.deepinv.Denoiser(torch.nn.Identity())
+
+
+def test_denoiser_of_a_diffusion_model_is_tweedies_estimate_at_the_matching_step(models_dir):
+    model = genreg.load_model(str(models_dir / "mnist" / "ddpm.pt"), role="noise_predictor")
+    denoiser = genreg.deepinv.Denoiser(model)
+    abar = model.alphas_cumprod().to(torch.float64)
+    # Each step's own noise level maps back to that step, per image.
+    steps = torch.tensor([0, 17, 250, 999])
+    levels = ((1 - abar[steps]) / abar[steps]).sqrt() / 2
+    assert torch.equal(denoiser.timestep(levels, 4), steps)
+    x = genreg.load_dataset("mnist", split="test", indices="0:4").images
+    sigma = float(levels[2])  # step 250's level: about 0.15 on [0, 1]
+    noisy = x + sigma * torch.randn(x.shape, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        out = denoiser(noisy, sigma)
+        # Tweedie written out: x_t = sqrt(a) (2 x - 1), x0 = (x_t - sqrt(1 - a) eps) / sqrt(a).
+        a = float(abar[250])
+        x_t = a**0.5 * (2 * noisy - 1)
+        expected = ((x_t - (1 - a)**0.5 * model.predict_noise(x_t, torch.full((4,), 250))) / a**0.5 + 1) / 2
+    torch.testing.assert_close(out, expected.float(), rtol=1e-5, atol=1e-5)
+    assert float(genreg.psnr(out.clamp(0, 1), x).mean()) > float(genreg.psnr(noisy, x).mean()) + 3
+    # Gradients flow through the network (DPS differentiates the denoiser).
+    probe = noisy.clone().requires_grad_(True)
+    denoiser(probe, sigma).sum().backward()
+    assert probe.grad is not None and float(probe.grad.abs().sum()) > 0

@@ -32,11 +32,21 @@ def test_ct_peers_quick_runs_the_same_geometry_in_genreg_astra_and_odl():
     assert document["provenance"]["commit"] and document["versions"]["astra-toolbox"]
 
 
-def test_pnp_peers_quick_runs_the_same_algorithm_in_genreg_and_deepinv():
+def test_solver_peers_quick_runs_the_same_algorithms_in_genreg_and_deepinv():
     pytest.importorskip("deepinv", reason="deepinv is not installed here (scripts/peers)")
-    document = run_quick("pnp_peers.py")
-    (row,) = document["results"]["rows"]
+    document = run_quick("solver_peers.py")
+    rows = {row["method"]: row for row in document["results"]["rows"]}
+    assert set(rows) == {"pnp-hqs", "pnp-admm", "tv", "diffpir", "ddrm", "dps"}
     # The same iterations on the same network and data: the images agree to rounding (2.5e-5 measured;
     # a different schedule, step or start moves pixels by 1e-2 and more).
-    assert row["max_difference"] < 1e-3
-    assert abs(row["genreg"]["psnr"] - row["deepinv"]["psnr"]) < 0.01 and row["genreg"]["psnr"] > 20
+    # On these two images the zero image scores 12.0 dB and A^T y clamped 12.7.
+    for method in ("pnp-hqs", "pnp-admm"):
+        row = rows[method]
+        assert row["max_difference"] < 1e-3, method
+        assert abs(row["genreg"]["psnr"] - row["deepinv"]["psnr"]) < 0.01 and row["genreg"]["psnr"] > 14, method
+    # TV: two algorithms for one convex objective reach it to within 1%.
+    objective = rows["tv"]["objective"]
+    assert abs(objective["genreg"] - objective["deepinv"]) < 0.01 * objective["genreg"]
+    # The samplers, stochastic on both sides, few steps: each beats the zero image.
+    for method in ("diffpir", "ddrm", "dps"):
+        assert min(rows[method]["genreg"]["psnr"], rows[method]["deepinv"]["psnr"]) > 12.5, method

@@ -127,6 +127,13 @@ TEST(DiffusionPosterior, SeededBatchedAndRefusesNonsense) {
     const auto b =
         make_method(method, settings, MethodPriors{nullptr, nullptr, prior})->reconstruct(data, lambda);
     EXPECT_TRUE(torch::equal(a.samples, b.samples)) << method;
+    {
+      // A caller with gradients off (Python's torch.no_grad()) gets the same draws: DPS turns them on.
+      torch::NoGradGuard caller_without_gradients;
+      const auto quiet =
+          make_method(method, settings, MethodPriors{nullptr, nullptr, prior})->reconstruct(data, lambda);
+      EXPECT_TRUE(torch::equal(a.samples, quiet.samples)) << method;
+    }
     EXPECT_EQ(a.samples.sizes(), (std::vector<int64_t>{3, 4, 1, 2, 2})) << method;
     EXPECT_EQ(a.objective.sizes(), (std::vector<int64_t>{3, 1})) << method;
     const auto c =

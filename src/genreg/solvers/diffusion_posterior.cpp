@@ -102,6 +102,9 @@ torch::Tensor per_sample(const torch::Tensor& values, torch::Device device) {
 torch::Tensor DiffusionPosteriorSampling::sample(const DataFidelity& data, const torch::Tensor& lambda,
                                                  at::Generator& generator,
                                                  const IterationCallback& callback) const {
+  // DPS differentiates the network: gradients on even for a caller that turned them off (Python's
+  // torch.no_grad(), an inference guard around a job).
+  torch::AutoGradMode gradients_on(true);
   const auto abar = model_->alphas_cumprod();
   const auto steps = sampling_timesteps(model_->steps(), options_.steps());
   const int64_t n = data.y().size(0);
