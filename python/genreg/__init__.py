@@ -21,6 +21,7 @@ from .data import Dataset, load_dataset, metrics, psnr, simulate, ssim
 from .models import Model, load_model
 from .operators import Operator, fbp, operator
 from .reconstruction import Reconstruction, methods, reconstruct
+from . import profiling  # noqa: F401  (genreg.profiling.FlopCounter)
 
 # The program's process-wide tunings (freed memory kept, denormals flushed to zero), with the
 # thread count torch already uses in this process, so that calls from Python run as fast as the CLI.

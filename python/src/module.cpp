@@ -5,6 +5,7 @@
 
 #include "bindings.h"
 #include "genreg/core/error.h"
+#include "genreg/core/flop_counter.h"
 #include "genreg/core/provenance.h"
 #include "genreg/core/runtime.h"
 #include "genreg/core/source_dir.h"
@@ -50,6 +51,10 @@ PYBIND11_MODULE(_genreg, m) {
       },
       py::arg("argv"),
       "The provenance of a results file as JSON (command line, commit, date, machine: core/provenance.h)");
+  py::class_<genreg::FlopCounter>(
+      m, "FlopCounter", "Counts convolution and matrix-product FLOPs while alive (core/flop_counter.h)")
+      .def(py::init<>())
+      .def_property_readonly("flops", &genreg::FlopCounter::flops);
   bind_operators(m);
   bind_models(m);
   bind_reconstruction(m);
