@@ -162,7 +162,7 @@ def solver_peers_table(document):
         net = row.get("network_seconds_per_image")
         if net is None:
             outside = "-"
-        elif g["seconds_per_image"] - net < 0.05 * g["seconds_per_image"]:
+        elif g["seconds_per_image"] - net < 0.1 * g["seconds_per_image"]:
             outside = "all network"  # genreg's time is the network's to within the timing's noise
         else:
             outside = f"{(d['seconds_per_image'] - net) / (g['seconds_per_image'] - net):.1f}x"
