@@ -263,6 +263,14 @@ def run_tv(p, s):
                       "deepinv": float(tv_objective(p.op, p.y, p.sigma, lam, theirs).mean())}}
 
 
+def deepinv_mean(sampler, p, samples):
+    """A deepinv sampler run once on every measurement repeated `samples` times (torch's seed 0), the
+    draws clamped to [0, 1] as genreg's box does, and their mean per image (genreg's estimate)."""
+    torch.manual_seed(0)
+    draws = sampler(p.y_peer.repeat_interleave(samples, 0), p.physics)
+    return draws.clamp(0, 1).reshape(p.x.shape[0], samples, *p.x.shape[1:]).mean(1)
+
+
 def run_diffpir(p, s):
     model = p.model("ddpm", "noise_predictor")
     lam, steps, samples = s["lambda"], s["steps"], s["samples"]
@@ -271,12 +279,7 @@ def run_diffpir(p, s):
     sampler = dinv.sampling.DiffPIR(model=genreg.deepinv.Denoiser(model), data_fidelity=dinv.optim.L2(),
                                     sigma=p.sigma, max_iter=steps, zeta=1.0, lambda_=2 * lam)
 
-    def deepinv_run():
-        torch.manual_seed(0)
-        draws = sampler(p.y.repeat_interleave(samples, 0), p.physics)
-        return draws.clamp(0, 1).reshape(p.x.shape[0], samples, *p.x.shape[1:]).mean(1)
-
-    theirs, theirs_seconds = timed(deepinv_run)
+    theirs, theirs_seconds = timed(lambda: deepinv_mean(sampler, p, samples))
     return ours, ours_seconds, theirs, theirs_seconds, {"evaluations": steps * samples}
 
 
@@ -296,12 +299,7 @@ def run_ddrm(p, s):
     levels = [float(((1 - abar[t]) / abar[t]).sqrt() / 2) for t in timesteps(abar.numel(), steps)]
     sampler = dinv.sampling.DDRM(denoiser=genreg.deepinv.Denoiser(model), sigmas=levels, eta=0.85, etab=1.0)
 
-    def deepinv_run():
-        torch.manual_seed(0)
-        draws = sampler(p.y_peer.repeat_interleave(samples, 0), p.physics)
-        return draws.clamp(0, 1).reshape(p.x.shape[0], samples, *p.x.shape[1:]).mean(1)
-
-    theirs, theirs_seconds = timed(deepinv_run)
+    theirs, theirs_seconds = timed(lambda: deepinv_mean(sampler, p, samples))
     return ours, ours_seconds, theirs, theirs_seconds, {"evaluations": steps * samples}
 
 

@@ -215,10 +215,19 @@ TEST(PlugAndPlay, BatchedEqualsOneByOneWithPerSampleLambda) {
     for (int64_t b = 0; b < 3; ++b) {
       const auto index = torch::tensor({b});
       const auto one = rec->solve(data.select(index), lambda.index_select(0, index));
-      // Float32 convolutions round differently by batch size: equal to 1e-4 of the image's scale.
+      // Float32 convolutions round differently by batch size, and 30 iterations amplify it: equal
+      // to 3e-4 of the image's scale (measured: up to 1.06e-4, red, once the blur's adjoint became a
+      // convolution with the flipped kernel), 30 times less than a sample solved with another's lambda.
       const double scale = all.narrow(0, b, 1).abs().max().item<double>();
-      EXPECT_LT((one - all.narrow(0, b, 1)).abs().max().item<double>(), 1e-4 * scale)
+      EXPECT_LT((one - all.narrow(0, b, 1)).abs().max().item<double>(), 3e-4 * scale)
           << method << " sample " << b;
+      // The tolerance is far below what a mix-up of the per-sample lambdas would change (not for
+      // pnp-fista, whose lambda acts only through the denoiser's strength, which this blind DnCNN
+      // ignores).
+      if (method == "pnp-fista") continue;
+      const auto swapped =
+          rec->solve(data.select(index), lambda.index_select(0, torch::tensor({(b + 1) % 3})));
+      EXPECT_GT((swapped - one).abs().max().item<double>(), 30 * 3e-4 * scale) << method << " sample " << b;
     }
     // Different lambdas give different images: the parameter reaches each sample.
     EXPECT_GT((all[0] - all[2]).abs().max().item<double>(), 1e-3) << method;
