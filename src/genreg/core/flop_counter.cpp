@@ -35,7 +35,7 @@ int64_t convolution_flops(c10::IntArrayRef input, c10::IntArrayRef weight, c10::
   if (input.size() < 3 || weight.size() != input.size()) return 0;
   const size_t spatial = input.size() - 2;
   const int64_t kernel = product(weight, 2);
-  if (transposed) return 2 * input[0] * product(input, 1) * (weight[1]) * kernel;  // weight: C_in, C_out / g
+  if (transposed) return 2 * input[0] * product(input, 1) * weight[1] * kernel;  // weight: C_in, C_out / g
   int64_t outputs = input[0] * weight[0];
   for (size_t d = 0; d < spatial; ++d) {
     const int64_t s = stride.size() > d ? stride[d] : stride[0],

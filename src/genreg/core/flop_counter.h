@@ -10,9 +10,10 @@
 //   aten::convolution_backward   the forward count once for the input's gradient and once for the
 //                                weight's, as its output mask asks
 //   aten::mm, addmm, bmm, baddbmm  2 m k n per product
-// Not counted: element-wise work (activations, normalisation, the data terms' operators), which is
-// memory-bound and small in FLOPs next to the layers. Every thread's operators are counted (the
-// autograd engine's included) while at least one counter is alive.
+// Not counted: element-wise work (activations, normalisation, most data-term operators), which is
+// memory-bound and small in FLOPs next to the layers. Operators that are themselves convolutions or
+// matrix products (blur, compressed sensing's matrix) count like a layer: well under 1% of a network. Every
+// thread's operators are counted (the autograd engine's included) while at least one counter is alive.
 #include <cstdint>
 
 namespace genreg {
